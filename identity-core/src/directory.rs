@@ -1,0 +1,137 @@
+//! The traits every directory (vendor client, in-memory, simulator) implements.
+//!
+//! Callers write joiner / mover / leaver logic once against these traits and
+//! run it against any vendor.
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, MembershipChange, NewUser,
+    Page, Role, RoleId, User, UserId, UserPatch, UserQuery,
+};
+
+/// A stream of results: an error mid-way is yielded and ends the stream, it is
+/// never turned into a silently short listing.
+pub type ResultStream<'a, T> = BoxStream<'a, Result<T>>;
+
+/// Flattens a stream of pages into a stream of items, keeping errors.
+pub fn flatten_pages<'a, T: Send + 'a>(pages: ResultStream<'a, Page<T>>) -> ResultStream<'a, T> {
+    pages
+        .flat_map(|page| match page {
+            Ok(page) => futures::stream::iter(page.items.into_iter().map(Ok)).left_stream(),
+            Err(err) => futures::stream::once(async move { Err(err) }).right_stream(),
+        })
+        .boxed()
+}
+
+/// Users: list, read, create, change, deactivate, delete.
+#[async_trait]
+pub trait UserDirectory: Send + Sync {
+    /// A short name for logs and reports (e.g. `memory`, `workfront`).
+    fn directory_name(&self) -> &str;
+
+    /// Lists users page by page, in server order.
+    fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>>;
+
+    /// Lists users one by one.
+    fn list_users(&self, query: &UserQuery) -> ResultStream<'_, User> {
+        flatten_pages(self.list_user_pages(query))
+    }
+
+    /// Reads one user; [`Error::NotFound`] if there is none.
+    async fn get_user(&self, id: &UserId) -> Result<User>;
+
+    /// Finds the user with this email, ignoring case.
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
+
+    /// Creates a user. A duplicate email is [`Error::Conflict`].
+    async fn create_user(&self, user: &NewUser) -> Result<User>;
+
+    /// Changes only the fields the patch sets, and returns the user as it is
+    /// afterwards.
+    async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User>;
+
+    /// Activates or deactivates a user (deactivation is the reversible way to
+    /// deprovision).
+    async fn set_active(&self, id: &UserId, active: bool) -> Result<User> {
+        self.update_user(id, &UserPatch::active(active)).await
+    }
+
+    /// Deletes a user permanently. Requires a [`DeleteConfirmation`] made for
+    /// this very user; prefer [`set_active`](Self::set_active)`(id, false)`.
+    async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()>;
+}
+
+/// Groups and their members.
+#[async_trait]
+pub trait GroupDirectory: Send + Sync {
+    /// Lists every group.
+    fn list_groups(&self) -> ResultStream<'_, Group>;
+
+    /// Reads one group; [`Error::NotFound`] if there is none.
+    async fn get_group(&self, id: &GroupId) -> Result<Group>;
+
+    /// Finds a group by exact name.
+    async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>>;
+
+    /// Creates a group.
+    async fn create_group(&self, name: &str) -> Result<Group>;
+
+    /// Lists the members of a group.
+    fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId>;
+
+    /// Adds a member; adding an existing member is success
+    /// ([`MembershipChange::AlreadyMember`]).
+    async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange>;
+
+    /// Removes a member; removing a non-member is success
+    /// ([`MembershipChange::NotMember`]).
+    async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange>;
+
+    /// Resolves a group name to the group, or a clear [`Error::NotFound`].
+    async fn resolve_group(&self, name: &str) -> Result<Group> {
+        self.find_group_by_name(name)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("group {name:?}")))
+    }
+}
+
+/// Roles and access levels, resolved by name (their ids are instance-specific
+/// and must never be hard-coded).
+#[async_trait]
+pub trait AccessDirectory: Send + Sync {
+    /// Lists the roles the directory defines.
+    async fn list_roles(&self) -> Result<Vec<Role>>;
+
+    /// Resolves a role by name (case-insensitive), or a clear
+    /// [`Error::NotFound`] naming it. Implementations cache the answer.
+    async fn resolve_role(&self, name: &str) -> Result<Role> {
+        let roles = self.list_roles().await?;
+        roles
+            .into_iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| Error::not_found(format!("role {name:?}")))
+    }
+
+    /// Gives the user these roles in addition to the ones held.
+    async fn assign_roles(&self, user: &UserId, roles: &[RoleId]) -> Result<User>;
+
+    /// Resolves an access level by name, where the directory has them.
+    async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
+        let _ = name;
+        Err(Error::Unsupported {
+            operation: "access levels".into(),
+        })
+    }
+
+    /// Sets the user's access level, where the directory has them.
+    async fn set_access_level(&self, user: &UserId, level: &AccessLevelId) -> Result<User> {
+        let _ = (user, level);
+        Err(Error::Unsupported {
+            operation: "access levels".into(),
+        })
+    }
+}

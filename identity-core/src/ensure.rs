@@ -1,0 +1,84 @@
+//! Idempotent user creation: never two users for one email.
+
+use serde::Serialize;
+
+use crate::directory::UserDirectory;
+use crate::error::{Error, Result};
+use crate::model::{NewUser, User};
+
+/// How many creates `ensure_user` sends at most when each one fails
+/// ambiguously and the look-up after it finds nothing.
+const MAX_CREATE_ATTEMPTS: u32 = 3;
+
+/// What [`ensure_user`] did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", content = "user", rename_all = "snake_case")]
+pub enum Ensured {
+    /// The user did not exist and was created by this call.
+    Created(User),
+    /// A user with this email already existed; nothing was changed.
+    Existing(User),
+}
+
+impl Ensured {
+    /// The user, however it came to be.
+    pub fn user(&self) -> &User {
+        match self {
+            Ensured::Created(user) | Ensured::Existing(user) => user,
+        }
+    }
+
+    /// Consumes the outcome, returning the user.
+    pub fn into_user(self) -> User {
+        match self {
+            Ensured::Created(user) | Ensured::Existing(user) => user,
+        }
+    }
+
+    /// Whether this call created the user.
+    pub fn was_created(&self) -> bool {
+        matches!(self, Ensured::Created(_))
+    }
+}
+
+/// Finds the user with `new_user`'s email (case-insensitive), or creates it.
+///
+/// After a conflict, or a failure that may have been committed (a timeout or
+/// dropped connection after sending, a 5xx), it looks the email up again
+/// before anything else: if the user is there now it is returned, and a
+/// create is repeated only when the look-up proves there is none. A conflict
+/// that the look-up cannot explain (e.g. a username taken by someone with
+/// another email) is returned as the conflict it is.
+pub async fn ensure_user<D>(dir: &D, new_user: &NewUser) -> Result<Ensured>
+where
+    D: UserDirectory + ?Sized,
+{
+    if let Some(user) = dir.find_user_by_email(&new_user.email).await? {
+        return Ok(Ensured::Existing(user));
+    }
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let error = match dir.create_user(new_user).await {
+            Ok(user) => return Ok(Ensured::Created(user)),
+            Err(error) => error,
+        };
+        let conflict = matches!(error, Error::Conflict { .. });
+        if !conflict && !error.is_ambiguous() {
+            return Err(error);
+        }
+        tracing::debug!(%error, attempt, "create failed; looking the email up again");
+        if let Some(user) = dir.find_user_by_email(&new_user.email).await? {
+            // A conflict means someone else made it; an ambiguous failure
+            // that left a user behind means our create was committed.
+            return Ok(if conflict {
+                Ensured::Existing(user)
+            } else {
+                Ensured::Created(user)
+            });
+        }
+        if conflict || attempt >= MAX_CREATE_ATTEMPTS {
+            return Err(error);
+        }
+    }
+}

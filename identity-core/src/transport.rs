@@ -1,0 +1,677 @@
+//! The HTTP layer every vendor client shares: base-URL policy, timeouts,
+//! authentication headers, JSON encoding and decoding, the retry loop, rate
+//! limiting, and tracing spans that never carry a secret.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::{Host, Url};
+
+use crate::auth::{CachedToken, TokenCache};
+use crate::error::{Error, Reply, Result};
+use crate::retry::{Idempotency, RateLimiter, RetryDecision, RetryPolicy, parse_retry_after};
+
+pub use reqwest::Method;
+
+/// The user agent sent with every request.
+pub const USER_AGENT: &str = concat!("identity-sdk/", env!("CARGO_PKG_VERSION"));
+
+/// Checks a base URL against the transport policy: `https`, or `http` only
+/// to a loopback host (`127.0.0.0/8`, `::1`, `localhost`); no credentials in
+/// the URL. Returns [`Error::RefusedByPolicy`] naming the rule.
+pub fn check_base_url(url: &Url) -> Result<()> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::refused(
+            "base URL must not carry credentials (user:password@); configure them separately",
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(Error::refused(format!(
+            "plain http is only allowed to a loopback host (127.0.0.0/8, ::1, localhost); \
+             use https for {}",
+            url.host_str().unwrap_or("")
+        ))),
+        other => Err(Error::refused(format!(
+            "base URL scheme {other:?} is not allowed: use https"
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Parses and checks a base URL given as text (from configuration).
+pub fn parse_base_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| Error::config(format!("invalid base URL {text:?}: {e}")))?;
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::config(format!("invalid base URL {text:?}: no host")));
+    }
+    check_base_url(&url)?;
+    Ok(url)
+}
+
+/// How a credential is attached to a request.
+#[derive(Debug, Clone)]
+pub enum AuthScheme {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// A named header carrying the raw value (e.g. `sessionID`).
+    Header(HeaderName),
+}
+
+/// A credential cache and how to present it.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// Where tokens come from.
+    pub cache: TokenCache,
+    /// How they are sent.
+    pub scheme: AuthScheme,
+}
+
+impl Auth {
+    fn header(&self, token: &CachedToken) -> Result<(HeaderName, HeaderValue)> {
+        let (name, text) = match &self.scheme {
+            AuthScheme::Bearer => (
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", token.expose()),
+            ),
+            AuthScheme::Header(name) => (name.clone(), token.expose().to_owned()),
+        };
+        let mut value = HeaderValue::from_str(&text)
+            .map_err(|_| Error::config("credential contains characters not allowed in a header"))?;
+        value.set_sensitive(true);
+        Ok((name, value))
+    }
+}
+
+/// Turns an error answer into an [`Error`]; vendors refine the default.
+pub trait ErrorClassifier: Send + Sync {
+    /// Classifies a non-2xx answer.
+    fn classify(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+        default_error(status, headers, body, message_from_body(body))
+    }
+}
+
+/// The status-only classification, used when no vendor refines it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultClassifier;
+
+impl ErrorClassifier for DefaultClassifier {}
+
+/// Pulls a human message out of common error body shapes: `message`,
+/// `error.message`, `detail`, `error_description`, `error` (string).
+pub fn message_from_body(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let pick =
+        |v: &serde_json::Value, key: &str| v.get(key).and_then(|m| m.as_str()).map(str::to_owned);
+    pick(&value, "message")
+        .or_else(|| value.get("error").and_then(|e| pick(e, "message")))
+        .or_else(|| pick(&value, "detail"))
+        .or_else(|| pick(&value, "error_description"))
+        .or_else(|| pick(&value, "error"))
+}
+
+/// Maps a status to an error kind, keeping the (redacted) body.
+pub fn default_error(
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    message: Option<String>,
+) -> Error {
+    let reply = Reply::new(status, body);
+    let message = crate::error::redact(&message.unwrap_or_else(|| format!("HTTP {status}")));
+    match status {
+        400 | 422 => Error::Validation {
+            message,
+            reply: Some(reply),
+        },
+        401 => Error::Unauthorized {
+            message,
+            reply: Some(reply),
+        },
+        403 => Error::Forbidden {
+            missing_scope: None,
+            message,
+            reply: Some(reply),
+        },
+        404 | 410 => Error::NotFound {
+            what: message,
+            reply: Some(reply),
+        },
+        409 => Error::Conflict {
+            message,
+            reply: Some(reply),
+        },
+        429 => Error::RateLimited {
+            retry_after: retry_after(headers),
+            reply: Some(reply),
+        },
+        _ => Error::Server { message, reply },
+    }
+}
+
+/// The `Retry-After` header's wait, if present and valid.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+}
+
+/// A request body, encoded once and re-sent as is on every retry.
+#[derive(Debug, Clone, Default)]
+enum Body {
+    #[default]
+    Empty,
+    Json(bytes::Bytes),
+    Form(String),
+}
+
+/// A request to send through [`HttpClient::send`].
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: Method,
+    segments: Vec<String>,
+    query: Vec<(String, String)>,
+    body: Body,
+    idempotency: Idempotency,
+    authenticated: bool,
+}
+
+impl Request {
+    /// A request to the base URL's path followed by `segments`, each
+    /// percent-encoded as one path segment. GET, PUT, PATCH and DELETE are
+    /// idempotent by default; POST is not.
+    pub fn new<I, S>(method: Method, segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let idempotency = if method == Method::POST {
+            Idempotency::NonIdempotent
+        } else {
+            Idempotency::Idempotent
+        };
+        Self {
+            method,
+            segments: segments.into_iter().map(Into::into).collect(),
+            query: Vec::new(),
+            body: Body::Empty,
+            idempotency,
+            authenticated: true,
+        }
+    }
+
+    /// Shorthand for a GET.
+    pub fn get<I, S>(segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::new(Method::GET, segments)
+    }
+
+    /// Adds a query parameter (repeatable).
+    #[must_use]
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Adds several query parameters.
+    #[must_use]
+    pub fn queries<I, K, V>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.query
+            .extend(pairs.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid(format!("could not encode request body: {e}")))?;
+        self.body = Body::Json(bytes.into());
+        Ok(self)
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body.
+    #[must_use]
+    pub fn form<I, K, V>(mut self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut encoder = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            encoder.append_pair(k.as_ref(), v.as_ref());
+        }
+        self.body = Body::Form(encoder.finish());
+        self
+    }
+
+    /// Overrides the idempotency (e.g. mark a create as safe to repeat).
+    #[must_use]
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// Sends the request without credentials (token and login endpoints).
+    #[must_use]
+    pub fn unauthenticated(mut self) -> Self {
+        self.authenticated = false;
+        self
+    }
+
+    /// The path for logs: segments only, never the query.
+    fn log_path(&self) -> String {
+        format!("/{}", self.segments.join("/"))
+    }
+}
+
+/// A successful (2xx) answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The full body.
+    pub body: bytes::Bytes,
+}
+
+impl Response {
+    /// Decodes the body as JSON into `T`; a mismatch is [`Error::Decode`].
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_json(&self.body, Some(self.status))
+    }
+}
+
+/// Decodes JSON, turning any failure into a secret-free [`Error::Decode`].
+pub fn decode_json<T: DeserializeOwned>(body: &[u8], status: Option<u16>) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| Error::decode(e.to_string(), body, status))
+}
+
+/// Settings of an [`HttpClient`].
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    /// Where requests go; checked against [`check_base_url`].
+    pub base_url: Url,
+    /// Time limit of one attempt, connect to last byte (`None`: no limit).
+    pub timeout: Option<Duration>,
+    /// Time limit of connecting (`None`: no limit).
+    pub connect_timeout: Option<Duration>,
+    /// Retry rules.
+    pub retry: RetryPolicy,
+    /// Shared client-side rate limit, if any.
+    pub limiter: Option<RateLimiter>,
+    /// Largest response body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl TransportConfig {
+    /// Defaults for `base_url`: 30 s per attempt, 10 s to connect, the default
+    /// retry policy, no rate limit, 64 MiB bodies.
+    pub fn new(base_url: Url) -> Self {
+        Self {
+            base_url,
+            timeout: Some(Duration::from_secs(30)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            retry: RetryPolicy::default(),
+            limiter: None,
+            max_body_bytes: 64 << 20,
+        }
+    }
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: TransportConfig,
+    auth: Option<Auth>,
+    classifier: Arc<dyn ErrorClassifier>,
+}
+
+/// A configured HTTP client; cheap to clone.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base_url", &self.inner.config.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// Builds a client; refuses a base URL that breaks the policy.
+    pub fn new(
+        config: TransportConfig,
+        auth: Option<Auth>,
+        classifier: Arc<dyn ErrorClassifier>,
+    ) -> Result<Self> {
+        check_base_url(&config.base_url)?;
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .pool_max_idle_per_host(64);
+        if let Some(timeout) = config.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(timeout) = config.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::config(format!("could not build HTTP client: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                auth,
+                classifier,
+            }),
+        })
+    }
+
+    /// The base URL requests are relative to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.config.base_url
+    }
+
+    /// The credential cache, if the client authenticates.
+    pub fn auth(&self) -> Option<&Auth> {
+        self.inner.auth.as_ref()
+    }
+
+    /// Sends `request`, retrying as the policy allows, and decodes the JSON
+    /// answer into `T`.
+    pub async fn json<T: DeserializeOwned>(&self, request: &Request) -> Result<T> {
+        self.send(request).await?.json()
+    }
+
+    /// Sends `request` and returns the 2xx answer, or the classified error.
+    ///
+    /// Retries what the [`RetryPolicy`] allows; a 401 drops the credential
+    /// and repeats the request once with a fresh one.
+    pub async fn send(&self, request: &Request) -> Result<Response> {
+        let span = tracing::debug_span!(
+            "http",
+            method = %request.method,
+            path = %request.log_path(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.send_with_retries(request).instrument(span).await
+    }
+
+    async fn send_with_retries(&self, request: &Request) -> Result<Response> {
+        let policy = &self.inner.config.retry;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut refreshed_after_401 = false;
+        loop {
+            attempt += 1;
+            let credential = self.credential(request).await?;
+            let result = self.attempt(request, credential.as_ref()).await;
+            let span = tracing::Span::current();
+            span.record("attempt", attempt);
+            let error = match result {
+                Ok(response) => {
+                    if let Some(limiter) = &self.inner.config.limiter {
+                        limiter.on_success().await;
+                    }
+                    return Ok(response);
+                }
+                Err(error) => error,
+            };
+            if let (Error::Unauthorized { .. }, Some(used), Some(auth)) =
+                (&error, &credential, &self.inner.auth)
+                && !refreshed_after_401
+            {
+                refreshed_after_401 = true;
+                auth.cache.invalidate(used).await;
+                attempt -= 1; // a forced refresh is not a retry of the policy's
+                tracing::debug!("401: refreshing the credential once");
+                continue;
+            }
+            if let (Error::RateLimited { retry_after, .. }, Some(limiter)) =
+                (&error, &self.inner.config.limiter)
+            {
+                limiter.on_rate_limited(*retry_after).await;
+            }
+            match policy.decide(attempt, &error, request.idempotency, started.elapsed()) {
+                RetryDecision::RetryAfter(delay) => {
+                    tracing::debug!(
+                        error = %error,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                RetryDecision::Permanent | RetryDecision::Exhausted => return Err(error),
+            }
+        }
+    }
+
+    async fn credential(&self, request: &Request) -> Result<Option<CachedToken>> {
+        match &self.inner.auth {
+            Some(auth) if request.authenticated => Ok(Some(auth.cache.token().await?)),
+            _ => Ok(None),
+        }
+    }
+
+    fn url(&self, request: &Request) -> Result<Url> {
+        let mut url = self.inner.config.base_url.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .map_err(|()| Error::config("base URL cannot take a path"))?;
+            path.pop_if_empty();
+            for segment in &request.segments {
+                path.push(segment);
+            }
+        }
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&request.query);
+        }
+        Ok(url)
+    }
+
+    async fn attempt(
+        &self,
+        request: &Request,
+        credential: Option<&CachedToken>,
+    ) -> Result<Response> {
+        if let Some(limiter) = &self.inner.config.limiter {
+            limiter.acquire().await;
+        }
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), self.url(request)?)
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let (Some(auth), Some(token)) = (&self.inner.auth, credential) {
+            let (name, value) = auth.header(token)?;
+            builder = builder.header(name, value);
+        }
+        builder = match &request.body {
+            Body::Empty => builder,
+            Body::Json(bytes) => builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
+            Body::Form(text) => builder
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(text.clone()),
+        };
+        let started = Instant::now();
+        let outcome = builder.send().await;
+        let span = tracing::Span::current();
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        let mut response = outcome.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        span.record("status", status);
+        let headers = std::mem::take(response.headers_mut());
+        let body = self.read_body(response).await?;
+        if (200..300).contains(&status) {
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        } else {
+            Err(self.inner.classifier.classify(status, &headers, &body))
+        }
+    }
+
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<bytes::Bytes> {
+        let limit = self.inner.config.max_body_bytes;
+        if response
+            .content_length()
+            .is_some_and(|n| n as usize > limit)
+        {
+            return Err(Error::decode(
+                format!("response body larger than the {limit}-byte limit"),
+                b"",
+                Some(response.status().as_u16()),
+            ));
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::decode(
+                    format!("response body larger than the {limit}-byte limit"),
+                    &body[..body.len().min(64)],
+                    Some(response.status().as_u16()),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+}
+
+/// Classifies a reqwest failure without its URL (which may carry query
+/// values). A connect failure never reached the server; anything later might.
+fn transport_error(error: reqwest::Error) -> Error {
+    let reached = !error.is_connect();
+    let timed_out = error.is_timeout();
+    let error = error.without_url();
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Error::Transport {
+        message: crate::error::redact(&message),
+        may_have_reached_server: reached,
+        timed_out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_policy() {
+        for ok in [
+            "https://api.example.com",
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:3000/x",
+            "http://localhost:1234",
+            "http://LOCALHOST.",
+        ] {
+            assert!(parse_base_url(ok).is_ok(), "{ok}");
+        }
+        for (bad, kind) in [
+            ("http://api.example.com", crate::ErrorKind::RefusedByPolicy),
+            ("http://10.0.0.1", crate::ErrorKind::RefusedByPolicy),
+            (
+                "http://localhost.evil.com",
+                crate::ErrorKind::RefusedByPolicy,
+            ),
+            ("ftp://127.0.0.1", crate::ErrorKind::RefusedByPolicy),
+            (
+                "https://user:pw@api.example.com",
+                crate::ErrorKind::RefusedByPolicy,
+            ),
+            ("not a url", crate::ErrorKind::Config),
+        ] {
+            let err = parse_base_url(bad).unwrap_err();
+            assert_eq!(err.kind(), kind, "{bad}: {err}");
+        }
+        let err = parse_base_url("http://api.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("loopback"), "{err}");
+    }
+
+    #[test]
+    fn status_mapping() {
+        let headers = HeaderMap::new();
+        let kind = |s| default_error(s, &headers, b"{}", None).kind();
+        use crate::ErrorKind as K;
+        assert_eq!(kind(400), K::Validation);
+        assert_eq!(kind(422), K::Validation);
+        assert_eq!(kind(401), K::Unauthorized);
+        assert_eq!(kind(403), K::Forbidden);
+        assert_eq!(kind(404), K::NotFound);
+        assert_eq!(kind(409), K::Conflict);
+        assert_eq!(kind(429), K::RateLimited);
+        assert_eq!(kind(503), K::Server);
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        match default_error(429, &headers, b"", None) {
+            Error::RateLimited { retry_after, .. } => {
+                assert_eq!(retry_after, Some(Duration::from_secs(7)))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn message_shapes() {
+        assert_eq!(
+            message_from_body(br#"{"message":"a"}"#).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            message_from_body(br#"{"error":{"message":"b"}}"#).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            message_from_body(br#"{"detail":"c"}"#).as_deref(),
+            Some("c")
+        );
+        assert_eq!(message_from_body(b"<html>"), None);
+    }
+}

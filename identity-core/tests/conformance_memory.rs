@@ -1,0 +1,11 @@
+//! The conformance suite against the in-memory directory.
+#![cfg(feature = "conformance")]
+
+use identity_core::conformance;
+use identity_core::memory::InMemoryDirectory;
+
+#[tokio::test]
+async fn in_memory_directory_passes_the_suite() {
+    let dir = InMemoryDirectory::new().with_page_size(2);
+    conformance::run_all(&dir).await;
+}
