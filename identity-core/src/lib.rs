@@ -43,6 +43,8 @@ pub mod memory;
 pub mod model;
 pub mod paginate;
 pub mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod transport;
 
 pub use directory::{AccessDirectory, GroupDirectory, ResultStream, UserDirectory};

@@ -1,5 +1,6 @@
 //! The conformance suite against the in-memory directory.
 #![cfg(feature = "conformance")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use identity_core::conformance;
 use identity_core::memory::InMemoryDirectory;

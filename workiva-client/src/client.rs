@@ -1,0 +1,515 @@
+//! [`WorkivaClient`]: configuration, OAuth 2.0, and the Platform API endpoints.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use identity_core::auth::{ClientCredentials, ScopeSeparator, TokenCache};
+use identity_core::directory::ResultStream;
+use identity_core::paginate::{CursorPage, cursor_pages};
+use identity_core::transport::{
+    Auth, AuthScheme, ErrorClassifier, HeaderMap, HttpClient, Method, Request, TransportConfig,
+    default_error, message_from_body, parse_base_url,
+};
+use identity_core::{Error, Page, RateLimiter, Result, RetryPolicy, Role};
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::models::{
+    CreateUser, GroupChange, ListEnvelope, UpdateUser, WorkivaGroup, WorkivaMember, WorkivaRole,
+    WorkivaUser,
+};
+
+/// The production API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.app.wdesk.com";
+/// The largest page the API serves.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// The scopes user lifecycle automation needs.
+pub const ALL_SCOPES: [&str; 4] = [
+    "iam:users:read",
+    "iam:users:write",
+    "iam:groups:read",
+    "iam:groups:write",
+];
+
+const API: [&str; 2] = ["platform", "v1"];
+const TOKEN_PATH: [&str; 4] = ["iam", "v1", "oauth2", "token"];
+
+/// Builder for [`WorkivaClient`].
+#[derive(Clone)]
+#[must_use]
+pub struct WorkivaClientBuilder {
+    base_url: String,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    scopes: Vec<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    page_size: u32,
+    token_skew: Duration,
+}
+
+impl std::fmt::Debug for WorkivaClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkivaClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("scopes", &self.scopes)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for WorkivaClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            client_id: None,
+            client_secret: None,
+            scopes: Vec::new(),
+            timeout: Some(Duration::from_secs(30)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            retry: RetryPolicy::default(),
+            limiter: None,
+            page_size: MAX_PAGE_SIZE,
+            token_skew: Duration::from_secs(60),
+        }
+    }
+}
+
+impl WorkivaClientBuilder {
+    /// API host (default `https://api.app.wdesk.com`); `http` only to loopback.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// OAuth client id.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+    /// OAuth client secret.
+    pub fn client_secret(mut self, secret: SecretString) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+    /// Scopes to request (default: whatever the client was granted).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Per-attempt timeout (`None`: none).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// Connect timeout (`None`: none).
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+    /// Retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// A rate limiter, possibly shared with other clients.
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+    /// Page size of listings, clamped to 1..=100.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+    /// Refresh tokens this long before they expire (default 60 s).
+    pub fn token_refresh_skew(mut self, skew: Duration) -> Self {
+        self.token_skew = skew;
+        self
+    }
+
+    /// Reads `WORKIVA_BASE_URL` (optional), `WORKIVA_CLIENT_ID` and
+    /// `WORKIVA_CLIENT_SECRET` into this builder.
+    pub fn from_env(mut self) -> Result<Self> {
+        if let Some(url) = env_var("WORKIVA_BASE_URL") {
+            self.base_url = url;
+        }
+        self.client_id = env_var("WORKIVA_CLIENT_ID");
+        self.client_secret = env_var("WORKIVA_CLIENT_SECRET").map(SecretString::from);
+        Ok(self)
+    }
+
+    /// Validates the configuration and builds the client. Sends nothing.
+    pub fn build(self) -> Result<WorkivaClient> {
+        let base = parse_base_url(&self.base_url)?;
+        let client_id = self
+            .client_id
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Error::config("Workiva client id is missing (WORKIVA_CLIENT_ID)"))?;
+        let client_secret = self.client_secret.ok_or_else(|| {
+            Error::config("Workiva client secret is missing (WORKIVA_CLIENT_SECRET)")
+        })?;
+        let mut config = TransportConfig::new(base.clone());
+        config.timeout = self.timeout;
+        config.connect_timeout = self.connect_timeout;
+        config.retry = self.retry;
+        config.limiter = self.limiter;
+        let token_http = HttpClient::new(config.clone(), None, Arc::new(WorkivaErrors))?;
+        let source = ClientCredentials::new(
+            token_http,
+            &TOKEN_PATH,
+            client_id,
+            client_secret,
+            self.scopes,
+            ScopeSeparator::Space,
+        );
+        let auth = Auth {
+            cache: TokenCache::new(Arc::new(source), self.token_skew),
+            scheme: AuthScheme::Bearer,
+        };
+        let http = HttpClient::new(config, Some(auth), Arc::new(WorkivaErrors))?;
+        Ok(WorkivaClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                page_size: self.page_size,
+                roles: Mutex::new(None),
+            }),
+        })
+    }
+}
+
+/// A non-empty environment variable.
+pub(crate) fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Workiva's error bodies: a message, and for 403 the missing scope (from the
+/// body or an RFC 6750 `WWW-Authenticate` header).
+struct WorkivaErrors;
+
+impl ErrorClassifier for WorkivaErrors {
+    fn classify(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
+        let error = default_error(status, headers, body, message_from_body(body));
+        match error {
+            Error::Forbidden { message, reply, .. } => {
+                let challenge = headers
+                    .get("www-authenticate")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let text = format!("{challenge} {}", String::from_utf8_lossy(body));
+                let missing_scope = ALL_SCOPES
+                    .iter()
+                    .find(|scope| text.contains(*scope))
+                    .map(|s| (*s).to_owned());
+                Error::Forbidden {
+                    missing_scope,
+                    message,
+                    reply,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+struct Inner {
+    http: HttpClient,
+    base: Url,
+    page_size: u32,
+    roles: Mutex<Option<Arc<Vec<WorkivaRole>>>>,
+}
+
+/// A Workiva Platform API client; cheap to clone.
+#[derive(Clone)]
+pub struct WorkivaClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for WorkivaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkivaClient")
+            .field("base_url", &self.inner.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Filters of a user listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Only this email (`?email=`).
+    pub email: Option<String>,
+    /// Only users updated at or after this ISO 8601 instant (`?updatedAt=`),
+    /// for change polling.
+    pub updated_since: Option<String>,
+}
+
+impl UserFilter {
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(email) = &self.email {
+            query.push(("email", email.clone()));
+        }
+        if let Some(since) = &self.updated_since {
+            query.push(("updatedAt", since.clone()));
+        }
+        query
+    }
+}
+
+fn path<const N: usize>(rest: [&str; N]) -> Vec<String> {
+    API.iter()
+        .chain(rest.iter())
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+impl WorkivaClient {
+    /// Starts a builder.
+    pub fn builder() -> WorkivaClientBuilder {
+        WorkivaClientBuilder::default()
+    }
+
+    /// A client configured from `WORKIVA_BASE_URL`, `WORKIVA_CLIENT_ID` and
+    /// `WORKIVA_CLIENT_SECRET`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().from_env()?.build()
+    }
+
+    /// The API host.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The shared transport (for requests this client does not wrap).
+    pub fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    /// The listing page size.
+    pub fn page_size(&self) -> u32 {
+        self.inner.page_size
+    }
+
+    fn paged<T>(
+        &self,
+        segments: Vec<String>,
+        query: Vec<(&'static str, String)>,
+    ) -> ResultStream<'static, Page<T>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let http = self.inner.http.clone();
+        let page_size = self.inner.page_size.to_string();
+        cursor_pages(1, move |token: Option<String>| {
+            // Every page repeats the same filters, and the token verbatim.
+            let mut request = Request::get(segments.clone())
+                .query("pageSize", page_size.clone())
+                .queries(query.iter().cloned());
+            if let Some(token) = token {
+                request = request.query("pageToken", token);
+            }
+            let http = http.clone();
+            async move {
+                let envelope: ListEnvelope<T> = http.json(&request).await?;
+                Ok(CursorPage {
+                    items: envelope.data,
+                    next_token: envelope.next_page_token,
+                })
+            }
+        })
+    }
+
+    /// `GET /platform/v1/users`, page by page (prefetching the next page).
+    pub fn list_users_raw(&self, filter: &UserFilter) -> ResultStream<'static, Page<WorkivaUser>> {
+        self.paged(path(["users"]), filter.query())
+    }
+
+    /// `GET /platform/v1/users/{id}`.
+    pub async fn get_user_raw(&self, id: &str) -> Result<WorkivaUser> {
+        self.inner
+            .http
+            .json(&Request::get(path(["users", id])))
+            .await
+            .map_err(not_found(|| format!("user {id}")))
+    }
+
+    /// `POST /platform/v1/users`. The answer may be partial; it is merged
+    /// with what was sent.
+    pub async fn create_user_raw(&self, body: &CreateUser) -> Result<WorkivaUser> {
+        let request = Request::new(Method::POST, path(["users"])).json(body)?;
+        let echo: WorkivaUser = self.inner.http.json(&request).await?;
+        let mut user = WorkivaUser {
+            id: echo.id.clone(),
+            email: Some(body.email.clone()),
+            first_name: Some(body.first_name.clone()),
+            last_name: Some(body.last_name.clone()),
+            display_name: body.display_name.clone(),
+            active: Some(body.active.unwrap_or(true)),
+            roles: body.roles.clone(),
+            created_at: None,
+            updated_at: None,
+            workspace_id: None,
+            extra: Default::default(),
+        };
+        user.merge(echo);
+        Ok(user)
+    }
+
+    /// `PATCH /platform/v1/users/{id}`: only the fields set change. Returns
+    /// the server's (possibly partial) echo.
+    pub async fn patch_user_raw(&self, id: &str, body: &UpdateUser) -> Result<WorkivaUser> {
+        let request = Request::new(Method::PATCH, path(["users", id])).json(body)?;
+        self.inner
+            .http
+            .json(&request)
+            .await
+            .map_err(not_found(|| format!("user {id}")))
+    }
+
+    /// `DELETE /platform/v1/users/{id}`. Permanent; the trait method
+    /// [`delete_user`](identity_core::UserDirectory::delete_user) demands a
+    /// confirmation, this raw call is for callers who already checked one.
+    pub(crate) async fn delete_user_raw(&self, id: &str) -> Result<()> {
+        self.inner
+            .http
+            .send(&Request::new(Method::DELETE, path(["users", id])))
+            .await
+            .map_err(not_found(|| format!("user {id}")))?;
+        Ok(())
+    }
+
+    /// `GET /platform/v1/groups`, page by page.
+    pub fn list_groups_raw(&self) -> ResultStream<'static, Page<WorkivaGroup>> {
+        self.paged(path(["groups"]), Vec::new())
+    }
+
+    /// `GET /platform/v1/groups/{id}`.
+    pub async fn get_group_raw(&self, id: &str) -> Result<WorkivaGroup> {
+        self.inner
+            .http
+            .json(&Request::get(path(["groups", id])))
+            .await
+            .map_err(not_found(|| format!("group {id}")))
+    }
+
+    /// `POST /platform/v1/groups`.
+    pub async fn create_group_raw(&self, body: &GroupChange) -> Result<WorkivaGroup> {
+        let request = Request::new(Method::POST, path(["groups"])).json(body)?;
+        let mut group: WorkivaGroup = self.inner.http.json(&request).await?;
+        if group.name.is_none() {
+            group.name = body.name.clone();
+        }
+        Ok(group)
+    }
+
+    /// `PATCH /platform/v1/groups/{id}`.
+    pub async fn patch_group_raw(&self, id: &str, body: &GroupChange) -> Result<WorkivaGroup> {
+        let request = Request::new(Method::PATCH, path(["groups", id])).json(body)?;
+        self.inner
+            .http
+            .json(&request)
+            .await
+            .map_err(not_found(|| format!("group {id}")))
+    }
+
+    /// `GET /platform/v1/groups/{id}/members`, page by page.
+    pub fn list_members_raw(&self, group: &str) -> ResultStream<'static, Page<WorkivaMember>> {
+        self.paged(path(["groups", group, "members"]), Vec::new())
+    }
+
+    /// `POST /platform/v1/groups/{id}/members`. `Ok(false)` when the user
+    /// already was a member (the API's 409).
+    pub async fn add_member_raw(&self, group: &str, user: &str) -> Result<bool> {
+        let request = Request::new(Method::POST, path(["groups", group, "members"]))
+            .json(&serde_json::json!({ "userId": user }))?
+            // Adding a member twice is harmless (409 = already a member).
+            .idempotency(identity_core::Idempotency::MarkedSafe);
+        match self.inner.http.send(&request).await {
+            Ok(_) => Ok(true),
+            Err(Error::Conflict { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `DELETE /platform/v1/groups/{id}/members/{userId}`. `Ok(false)` when
+    /// the user was not a member.
+    pub async fn remove_member_raw(&self, group: &str, user: &str) -> Result<bool> {
+        let request = Request::new(Method::DELETE, path(["groups", group, "members", user]));
+        match self.inner.http.send(&request).await {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound { .. }) => {
+                // A 404 may mean "no such group" or "not a member": tell them apart.
+                self.get_group_raw(group).await?;
+                Ok(false)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `GET /platform/v1/roles`, all pages.
+    pub async fn list_roles_raw(&self) -> Result<Vec<WorkivaRole>> {
+        let mut pages = self.paged::<WorkivaRole>(path(["roles"]), Vec::new());
+        let mut roles = Vec::new();
+        while let Some(page) = pages.next().await {
+            roles.extend(page?.items);
+        }
+        Ok(roles)
+    }
+
+    /// `GET /platform/v1/roles/{id}`.
+    pub async fn get_role_raw(&self, id: &str) -> Result<WorkivaRole> {
+        self.inner
+            .http
+            .json(&Request::get(path(["roles", id])))
+            .await
+            .map_err(not_found(|| format!("role {id}")))
+    }
+
+    /// The workspace's roles, fetched once and cached (`refresh` re-reads).
+    pub async fn roles(&self, refresh: bool) -> Result<Arc<Vec<WorkivaRole>>> {
+        let mut cache = self.inner.roles.lock().await;
+        if let (Some(roles), false) = (cache.as_ref(), refresh) {
+            return Ok(roles.clone());
+        }
+        let roles = Arc::new(self.list_roles_raw().await?);
+        *cache = Some(roles.clone());
+        Ok(roles)
+    }
+
+    /// Resolves a role by name (case-insensitive): from the cache, re-reading
+    /// once if the name is unknown.
+    pub async fn resolve_role_name(&self, name: &str) -> Result<Role> {
+        for refresh in [false, true] {
+            let roles = self.roles(refresh).await?;
+            if let Some(role) = roles
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+            {
+                return Ok(crate::convert::role(role));
+            }
+        }
+        Err(Error::not_found(format!("Workiva role {name:?}")))
+    }
+}
+
+/// Names the missing object in a 404 (the server's message may be generic).
+fn not_found(what: impl FnOnce() -> String) -> impl FnOnce(Error) -> Error {
+    move |err| match err {
+        Error::NotFound { reply, .. } => Error::NotFound {
+            what: what(),
+            reply,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,221 @@
+//! The identity-core traits for [`WorkivaClient`].
+
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+use identity_core::directory::{
+    AccessDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
+};
+use identity_core::model::normalize_email;
+use identity_core::{
+    DeleteConfirmation, Error, Group, GroupId, MembershipChange, NewUser, Page, Result, Role,
+    RoleId, User, UserId, UserPatch, UserQuery,
+};
+
+use crate::client::{UserFilter, WorkivaClient};
+use crate::convert;
+use crate::models::{GroupChange, UpdateUser};
+
+#[async_trait]
+impl UserDirectory for WorkivaClient {
+    fn directory_name(&self) -> &str {
+        "workiva"
+    }
+
+    fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
+        let filter = UserFilter {
+            email: query.email.clone(),
+            updated_since: query.updated_since.clone(),
+        };
+        self.list_users_raw(&filter)
+            .map_ok(|page| Page {
+                items: page.items.into_iter().map(convert::user).collect(),
+                total: page.total,
+            })
+            .boxed()
+    }
+
+    async fn get_user(&self, id: &UserId) -> Result<User> {
+        self.get_user_raw(id.as_str()).await.map(convert::user)
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        // The server may match emails case-sensitively: ask as given, then
+        // lower-cased, and compare case-insensitively here.
+        let mut candidates = vec![email.trim().to_owned()];
+        let lower = normalize_email(email);
+        if lower != candidates[0] {
+            candidates.push(lower);
+        }
+        for candidate in candidates {
+            let filter = UserFilter {
+                email: Some(candidate),
+                updated_since: None,
+            };
+            let mut pages = self.list_users_raw(&filter);
+            while let Some(page) = pages.next().await {
+                if let Some(found) = page?
+                    .items
+                    .into_iter()
+                    .map(convert::user)
+                    .find(|u| u.has_email(email))
+                {
+                    return Ok(Some(found));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    async fn create_user(&self, new_user: &NewUser) -> Result<User> {
+        self.create_user_raw(&convert::create_body(new_user))
+            .await
+            .map(convert::user)
+    }
+
+    async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
+        patch.validate()?;
+        if patch.is_empty() {
+            return self.get_user(id).await;
+        }
+        let echo = self
+            .patch_user_raw(id.as_str(), &convert::patch_body(patch))
+            .await?;
+        if convert::is_complete(&echo) {
+            return Ok(convert::user(echo));
+        }
+        // A partial echo: read the whole record back.
+        self.get_user(id).await
+    }
+
+    async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
+        confirm.check(id)?;
+        self.delete_user_raw(id.as_str()).await
+    }
+}
+
+#[async_trait]
+impl GroupDirectory for WorkivaClient {
+    fn list_groups(&self) -> ResultStream<'_, Group> {
+        flatten_pages(
+            self.list_groups_raw()
+                .map_ok(|page| Page {
+                    items: page.items.into_iter().map(convert::group).collect(),
+                    total: page.total,
+                })
+                .boxed(),
+        )
+    }
+
+    async fn get_group(&self, id: &GroupId) -> Result<Group> {
+        self.get_group_raw(id.as_str()).await.map(convert::group)
+    }
+
+    async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>> {
+        let groups: Vec<Group> = self.list_groups().try_collect().await?;
+        Ok(pick_by_name(groups, name))
+    }
+
+    async fn create_group(&self, name: &str) -> Result<Group> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid("group name is required"));
+        }
+        let body = GroupChange {
+            name: Some(name.to_owned()),
+            description: None,
+        };
+        self.create_group_raw(&body).await.map(convert::group)
+    }
+
+    fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
+        flatten_pages(
+            self.list_members_raw(group.as_str())
+                .map_ok(|page| Page {
+                    items: page
+                        .items
+                        .into_iter()
+                        .map(|m| UserId::new(m.user_id))
+                        .collect(),
+                    total: page.total,
+                })
+                .boxed(),
+        )
+    }
+
+    async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
+        Ok(
+            if self.add_member_raw(group.as_str(), user.as_str()).await? {
+                MembershipChange::Added
+            } else {
+                MembershipChange::AlreadyMember
+            },
+        )
+    }
+
+    async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
+        Ok(
+            if self
+                .remove_member_raw(group.as_str(), user.as_str())
+                .await?
+            {
+                MembershipChange::Removed
+            } else {
+                MembershipChange::NotMember
+            },
+        )
+    }
+}
+
+/// The group named exactly `name`, else the only one whose name matches
+/// ignoring case.
+pub(crate) fn pick_by_name(groups: Vec<Group>, name: &str) -> Option<Group> {
+    let name = name.trim();
+    if let Some(exact) = groups.iter().position(|g| g.name == name) {
+        return groups.into_iter().nth(exact);
+    }
+    let mut folded = groups
+        .into_iter()
+        .filter(|g| g.name.eq_ignore_ascii_case(name));
+    match (folded.next(), folded.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl AccessDirectory for WorkivaClient {
+    async fn list_roles(&self) -> Result<Vec<Role>> {
+        Ok(self.roles(false).await?.iter().map(convert::role).collect())
+    }
+
+    async fn resolve_role(&self, name: &str) -> Result<Role> {
+        self.resolve_role_name(name).await
+    }
+
+    /// PATCH replaces the whole `roles` array, so this reads the user's roles
+    /// and sends the existing ones plus the new ones. Two writers racing on
+    /// one user's roles can still lose an update: the API has no ETag.
+    async fn assign_roles(&self, user: &UserId, roles: &[RoleId]) -> Result<User> {
+        let current = self.get_user_raw(user.as_str()).await?;
+        let mut merged = current.roles.clone().unwrap_or_default();
+        for role in roles {
+            if !merged.iter().any(|r| r == role.as_str()) {
+                merged.push(role.as_str().to_owned());
+            }
+        }
+        if current
+            .roles
+            .as_ref()
+            .is_some_and(|r| r.len() == merged.len())
+        {
+            return Ok(convert::user(current));
+        }
+        let body = UpdateUser {
+            roles: Some(merged),
+            ..UpdateUser::default()
+        };
+        let echo = self.patch_user_raw(user.as_str(), &body).await?;
+        let mut record = current;
+        record.merge(echo);
+        Ok(convert::user(record))
+    }
+}
