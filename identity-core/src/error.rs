@@ -40,7 +40,7 @@ impl std::fmt::Debug for Reply {
 }
 
 /// Everything that can go wrong talking to a directory.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The object does not exist (or the caller may not see it).

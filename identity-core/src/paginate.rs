@@ -13,6 +13,8 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -125,22 +127,36 @@ where
 {
     let page_size = plan.page_size.max(1);
     let last_page = plan.known_total.map(|total| total.div_ceil(page_size));
+    // Set by a short page or an error as soon as it arrives, so no fetch is
+    // started past the end (pages already in flight are cut by `scan`).
+    let finished = Arc::new(AtomicBool::new(false));
+    let stop_spawning = finished.clone();
     let offsets = (0u64..)
-        .take_while(move |page| last_page.is_none_or(|last| *page < last))
+        .take_while(move |page| {
+            last_page.is_none_or(|last| *page < last) && !stop_spawning.load(Ordering::SeqCst)
+        })
         .map(move |page| page * page_size);
     futures::stream::iter(offsets)
         .map(move |offset| {
             let task = AbortOnDrop(tokio::spawn(fetch(offset, page_size)));
+            let finished = finished.clone();
             async move {
                 let mut task = task;
-                match (&mut task.0).await {
+                let result = match (&mut task.0).await {
                     Ok(result) => result,
                     Err(join) => Err(Error::Transport {
                         message: format!("page fetch task failed: {join}"),
                         may_have_reached_server: true,
                         timed_out: false,
                     }),
+                };
+                if result
+                    .as_ref()
+                    .map_or(true, |items| (items.len() as u64) < page_size)
+                {
+                    finished.store(true, Ordering::SeqCst);
                 }
+                result
             }
         })
         .buffered(plan.concurrency.max(1))
@@ -170,8 +186,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
     use tokio::time::Instant;
 
@@ -351,6 +366,26 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn offset_sequential_listing_asks_for_no_page_past_the_end() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let plan = OffsetPlan {
+            page_size: 10,
+            concurrency: 1,
+            known_total: None,
+        };
+        let items: Vec<u64> = offset_pages(plan, move |offset, _| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move { Ok((offset..(offset + 10).min(25)).collect()) }
+        })
+        .map(|p| p.unwrap().items)
+        .concat()
+        .await;
+        assert_eq!(items.len(), 25);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test(start_paused = true)]

@@ -415,7 +415,7 @@ async fn handle(
         segments: path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| percent_decode(s))
+            .map(percent_decode)
             .collect(),
         query: url::form_urlencoded::parse(raw_query.as_bytes())
             .into_owned()

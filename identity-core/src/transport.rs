@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderValue, RETRY_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -17,7 +17,7 @@ use crate::error::{Error, Reply, Result};
 use crate::retry::{Idempotency, RateLimiter, RetryDecision, RetryPolicy, parse_retry_after};
 
 pub use reqwest::Method;
-pub use reqwest::header::HeaderMap;
+pub use reqwest::header::{HeaderMap, HeaderName};
 
 /// The user agent sent with every request.
 pub const USER_AGENT: &str = concat!("identity-sdk/", env!("CARGO_PKG_VERSION"));

@@ -1,0 +1,353 @@
+//! The identity-core traits for [`WorkfrontClient`].
+//!
+//! Groups follow the guide: a user's group membership is its *home group*
+//! (`homeGroupID`). Adding a member sets the user's home group (replacing the
+//! previous one); removing clears it.
+
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+use identity_core::directory::{
+    AccessDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
+};
+use identity_core::transport::{Method, Request};
+use identity_core::{
+    AccessLevel, AccessLevelId, DeleteConfirmation, Error, Group, GroupId, MembershipChange,
+    NewUser, Page, Result, Role, RoleId, User, UserId, UserPatch, UserQuery,
+};
+use secrecy::ExposeSecret;
+use serde_json::{Map, Value, json};
+
+use crate::client::{USER_FIELDS, WorkfrontClient};
+use crate::models::{NamedObject, WorkfrontUser};
+use crate::search::{Modifier, Search};
+
+/// `NewUser::extra` key naming the access level of a new user by *name*.
+pub const ACCESS_LEVEL_NAME: &str = "accessLevel";
+/// `NewUser::extra` key naming the home group of a new user by *name*.
+pub const HOME_GROUP_NAME: &str = "homeGroup";
+
+pub(crate) fn user(record: WorkfrontUser) -> User {
+    let raw = serde_json::to_value(&record).unwrap_or_default();
+    User {
+        id: UserId::new(record.id),
+        email: record.email_addr.unwrap_or_default(),
+        username: record.username,
+        first_name: record.first_name,
+        last_name: record.last_name,
+        display_name: record.name,
+        active: record.is_active.unwrap_or(true),
+        roles: record.role_id.into_iter().map(RoleId::new).collect(),
+        groups: record.home_group_id.into_iter().map(GroupId::new).collect(),
+        access_level: record.access_level_id.map(AccessLevelId::new),
+        updated_at: record.last_update_date,
+        raw,
+    }
+}
+
+fn group(record: NamedObject) -> Group {
+    let raw = serde_json::to_value(&record).unwrap_or_default();
+    Group {
+        id: GroupId::new(record.id),
+        name: record.name,
+        member_count: None,
+        raw,
+    }
+}
+
+fn user_search(query: &UserQuery) -> Search {
+    let mut search = Search::new("user").fields(USER_FIELDS.split(','));
+    if let Some(email) = &query.email {
+        search = search.filter("emailAddr", Modifier::Cieq, email.trim());
+    }
+    if let Some(since) = &query.updated_since {
+        search = search.filter("lastUpdateDate", Modifier::Gte, since.clone());
+    }
+    search.sort_asc("ID")
+}
+
+impl WorkfrontClient {
+    /// The body of `POST /user` for `new_user`: the access level and home
+    /// group are resolved from names first, so an unknown name fails before
+    /// anything is created.
+    pub async fn create_body(&self, new_user: &NewUser) -> Result<Value> {
+        let mut extra: Map<String, Value> = new_user.extra.clone().into_iter().collect();
+        let level_name = extra
+            .remove(ACCESS_LEVEL_NAME)
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .or_else(|| self.default_access_level().map(str::to_owned));
+        if !extra.contains_key("accessLevelID") {
+            let name = level_name.ok_or_else(|| {
+                Error::invalid(
+                    "Workfront requires an access level for new users: name one, or set \
+                     WORKFRONT_DEFAULT_ACCESS_LEVEL",
+                )
+            })?;
+            let level = self.lookup("accesslevel", &name).await?;
+            extra.insert("accessLevelID".into(), json!(level.id));
+        }
+        if let Some(name) = extra
+            .remove(HOME_GROUP_NAME)
+            .and_then(|v| v.as_str().map(str::to_owned))
+        {
+            let home = self.lookup("group", &name).await?;
+            extra.insert("homeGroupID".into(), json!(home.id));
+        }
+        let mut body = Map::new();
+        body.insert(
+            "username".into(),
+            json!(
+                new_user
+                    .username
+                    .clone()
+                    .unwrap_or_else(|| new_user.email.clone())
+            ),
+        );
+        body.insert("emailAddr".into(), json!(new_user.email));
+        body.insert("firstName".into(), json!(new_user.first_name));
+        body.insert("lastName".into(), json!(new_user.last_name));
+        if !new_user.active {
+            body.insert("isActive".into(), json!(false));
+        }
+        if let Some(password) = &new_user.password {
+            body.insert("password".into(), json!(password.expose_secret()));
+        }
+        if let Some(sso) = &new_user.sso_username {
+            body.insert("ssoUsername".into(), json!(sso));
+        }
+        body.extend(extra);
+        Ok(Value::Object(body))
+    }
+}
+
+/// The `PUT` body of a patch: only the fields it sets.
+pub fn update_body(patch: &UserPatch) -> Result<Value> {
+    patch.validate()?;
+    let mut body: Map<String, Value> = patch.extra.clone().into_iter().collect();
+    if let Some(v) = &patch.email {
+        body.insert("emailAddr".into(), json!(v));
+    }
+    if let Some(v) = &patch.first_name {
+        body.insert("firstName".into(), json!(v));
+    }
+    if let Some(v) = &patch.last_name {
+        body.insert("lastName".into(), json!(v));
+    }
+    if let Some(v) = patch.active {
+        body.insert("isActive".into(), json!(v));
+    }
+    if let Some(roles) = &patch.roles {
+        match roles.as_slice() {
+            [] => body.insert("roleID".into(), Value::Null),
+            [role] => body.insert("roleID".into(), json!(role.as_str())),
+            _ => {
+                return Err(Error::invalid(
+                    "a Workfront user has one primary job role (roleID)",
+                ));
+            }
+        };
+    }
+    if patch.display_name.is_some() {
+        return Err(Error::invalid(
+            "Workfront derives a user's name from first and last name; set those instead",
+        ));
+    }
+    Ok(Value::Object(body))
+}
+
+#[async_trait]
+impl UserDirectory for WorkfrontClient {
+    fn directory_name(&self) -> &str {
+        "workfront"
+    }
+
+    fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
+        self.search_pages::<WorkfrontUser>(&user_search(query), self.list_options())
+            .map_ok(|page| Page {
+                items: page.items.into_iter().map(user).collect(),
+                total: page.total,
+            })
+            .boxed()
+    }
+
+    async fn get_user(&self, id: &UserId) -> Result<User> {
+        self.get_user_raw(id.as_str()).await.map(user)
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let mut found = self.find_users_by_email(email).await?;
+        // emailAddr is not unique in Workfront: prefer the login that is the
+        // email, then an active account.
+        found.sort_by_key(|u| {
+            (
+                !u.username
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(email.trim())),
+                !u.is_active.unwrap_or(true),
+            )
+        });
+        Ok(found.into_iter().map(user).find(|u| u.has_email(email)))
+    }
+
+    async fn create_user(&self, new_user: &NewUser) -> Result<User> {
+        let body = self.create_body(new_user).await?;
+        self.create_user_raw(&body).await.map(user)
+    }
+
+    async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
+        let body = update_body(patch)?;
+        if body.as_object().is_some_and(Map::is_empty) {
+            return self.get_user(id).await;
+        }
+        self.update_user_raw(id.as_str(), &body).await.map(user)
+    }
+
+    async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
+        confirm.check(id)?;
+        self.delete_user_raw(id.as_str()).await
+    }
+}
+
+#[async_trait]
+impl GroupDirectory for WorkfrontClient {
+    fn list_groups(&self) -> ResultStream<'_, Group> {
+        let search = Search::new("group").fields(["ID", "name"]).sort_asc("name");
+        flatten_pages(
+            self.search_pages::<NamedObject>(&search, self.list_options())
+                .map_ok(|page| Page {
+                    items: page.items.into_iter().map(group).collect(),
+                    total: page.total,
+                })
+                .boxed(),
+        )
+    }
+
+    async fn get_group(&self, id: &GroupId) -> Result<Group> {
+        let request =
+            Request::get(self.api_path(["group", id.as_str()])).query("fields", "ID,name");
+        self.data::<NamedObject>(&request)
+            .await
+            .map(group)
+            .map_err(crate::client::name_not_found(|| {
+                format!("Workfront group {id}")
+            }))
+    }
+
+    async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>> {
+        match self.lookup("group", name).await {
+            Ok(found) => Ok(Some(group(found))),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn create_group(&self, name: &str) -> Result<Group> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid("group name is required"));
+        }
+        let request = Request::new(Method::POST, self.api_path(["group"]))
+            .query("fields", "ID,name")
+            .json(&json!({ "name": name }))?;
+        self.data::<NamedObject>(&request).await.map(group)
+    }
+
+    fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
+        let search = Search::new("user")
+            .filter("homeGroupID", Modifier::Eq, group.as_str())
+            .fields(["ID"])
+            .sort_asc("ID");
+        let check = self.clone();
+        let group = group.clone();
+        // An unknown group is an error, not an empty membership.
+        let exists =
+            futures::stream::once(async move { check.get_group(&group).await.map(|_| None) });
+        let members = self
+            .search_pages::<NamedObject>(&search, self.list_options())
+            .map_ok(|page| {
+                page.items
+                    .into_iter()
+                    .map(|u| Some(UserId::new(u.id)))
+                    .collect::<Vec<_>>()
+            })
+            .map_ok(|ids| futures::stream::iter(ids.into_iter().map(Ok)))
+            .try_flatten();
+        exists
+            .chain(members)
+            .try_filter_map(|id| async move { Ok(id) })
+            .boxed()
+    }
+
+    async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
+        let current = self.get_user_raw(user.as_str()).await?;
+        if current.home_group_id.as_deref() == Some(group.as_str()) {
+            return Ok(MembershipChange::AlreadyMember);
+        }
+        self.get_group(group).await?;
+        self.update_user_raw(user.as_str(), &json!({ "homeGroupID": group.as_str() }))
+            .await?;
+        Ok(MembershipChange::Added)
+    }
+
+    async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
+        let current = self.get_user_raw(user.as_str()).await?;
+        if current.home_group_id.as_deref() != Some(group.as_str()) {
+            return Ok(MembershipChange::NotMember);
+        }
+        self.update_user_raw(user.as_str(), &json!({ "homeGroupID": null }))
+            .await?;
+        Ok(MembershipChange::Removed)
+    }
+}
+
+#[async_trait]
+impl AccessDirectory for WorkfrontClient {
+    async fn list_roles(&self) -> Result<Vec<Role>> {
+        let search = Search::new("role").fields(["ID", "name"]);
+        let roles: Vec<NamedObject> = self.search_all(&search).await?;
+        Ok(roles.into_iter().map(role).collect())
+    }
+
+    async fn resolve_role(&self, name: &str) -> Result<Role> {
+        self.lookup("role", name).await.map(role)
+    }
+
+    /// Workfront users have one primary job role (`roleID`): this sets it,
+    /// so exactly one role may be given.
+    async fn assign_roles(&self, user_id: &UserId, roles: &[RoleId]) -> Result<User> {
+        let [role] = roles else {
+            return Err(Error::invalid(
+                "a Workfront user has one primary job role: assign exactly one",
+            ));
+        };
+        self.update_user_raw(user_id.as_str(), &json!({ "roleID": role.as_str() }))
+            .await
+            .map(user)
+    }
+
+    async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
+        let found = self.lookup("accesslevel", name).await?;
+        let raw = serde_json::to_value(&found).unwrap_or_default();
+        Ok(AccessLevel {
+            id: AccessLevelId::new(found.id),
+            name: found.name,
+            raw,
+        })
+    }
+
+    async fn set_access_level(&self, user_id: &UserId, level: &AccessLevelId) -> Result<User> {
+        self.update_user_raw(
+            user_id.as_str(),
+            &json!({ "accessLevelID": level.as_str() }),
+        )
+        .await
+        .map(user)
+    }
+}
+
+fn role(found: NamedObject) -> Role {
+    let raw = serde_json::to_value(&found).unwrap_or_default();
+    Role {
+        id: RoleId::new(found.id),
+        name: found.name,
+        raw,
+    }
+}

@@ -1,0 +1,167 @@
+//! Wire models of the Workfront REST API, as the guide shows them.
+//!
+//! Field names are Workfront's (`ID`, `emailAddr`, `isActive`, ...). Every
+//! field but `ID` is optional because an answer only carries the `fields`
+//! asked for; unknown fields are kept in `extra`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The success envelope: `{"data": ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    /// The payload.
+    pub data: T,
+}
+
+/// A user (`objCode` `USER`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkfrontUser {
+    /// GUID.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Login name, unique in the instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Primary email (not unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_addr: Option<String>,
+    /// Given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Full name as Workfront shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Whether the account is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// Access level GUID.
+    #[serde(
+        rename = "accessLevelID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_level_id: Option<String>,
+    /// Home group GUID.
+    #[serde(
+        rename = "homeGroupID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub home_group_id: Option<String>,
+    /// Company GUID.
+    #[serde(rename = "companyID", default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+    /// Primary job role GUID.
+    #[serde(rename = "roleID", default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
+    /// SSO identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_username: Option<String>,
+    /// Last modification time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update_date: Option<String>,
+    /// Last login time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_date: Option<String>,
+    /// Object code (`USER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obj_code: Option<String>,
+    /// Fields this model does not name (including references such as
+    /// `accessLevel` when asked for with `accessLevel:name`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Any named object returned by a lookup (`ID`, `name`, `objCode`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedObject {
+    /// GUID.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Object code.
+    #[serde(rename = "objCode", default, skip_serializing_if = "Option::is_none")]
+    pub obj_code: Option<String>,
+    /// Everything else.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The answer of `{objCode}/count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    /// Matching objects.
+    pub count: u64,
+}
+
+/// One operation of `POST /batch`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchOp {
+    /// `GET`, `POST`, `PUT` or `DELETE`.
+    pub method: String,
+    /// Relative to the API version root, e.g. `/user/abc123`.
+    pub uri: String,
+    /// The operation's body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+impl BatchOp {
+    /// `PUT /user/{id}` with `body`.
+    pub fn update_user(id: &str, body: Value) -> Self {
+        Self {
+            method: "PUT".into(),
+            uri: format!("/user/{id}"),
+            body: Some(body),
+        }
+    }
+
+    /// Whether repeating the operation cannot change its outcome.
+    pub fn is_idempotent(&self) -> bool {
+        matches!(self.method.as_str(), "GET" | "PUT" | "DELETE")
+    }
+}
+
+/// An event subscription (`/attask/eventsubscription/api/v1/subscriptions`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// Subscription id (absent before creation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Object code, e.g. `USER`.
+    pub obj_code: String,
+    /// `CREATE`, `UPDATE` or `DELETE`.
+    pub event_type: String,
+    /// The `https` receiver.
+    pub url: String,
+    /// Sent back in the `authToken` header of every delivery. Never echoed
+    /// in `Debug`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_token: Option<String>,
+    /// Everything else.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .field("obj_code", &self.obj_code)
+            .field("event_type", &self.event_type)
+            .field("url", &self.url)
+            .field("auth_token", &self.auth_token.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,636 @@
+//! The Workfront client against its simulator.
+#![cfg(feature = "sandbox")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use identity_core::sandbox::{Disposition, FaultConfig};
+use identity_core::{
+    AccessDirectory, ErrorKind, GroupDirectory, NewUser, RetryPolicy, UserDirectory, UserQuery,
+    conformance, ensure_user,
+};
+use secrecy::SecretString;
+use serde_json::json;
+use workfront_client::batch::BatchOptions;
+use workfront_client::events::{EventType, NewSubscription};
+use workfront_client::models::BatchOp;
+use workfront_client::sandbox::WorkfrontSandbox;
+use workfront_client::search::{Modifier, Search};
+use workfront_client::{ListOptions, WorkfrontClient};
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_backoff(Duration::from_millis(1), Duration::from_millis(20))
+        .with_max_attempts(10)
+}
+
+#[tokio::test]
+async fn conformance_suite_passes_with_session_login() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(300)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .page_limit(7)
+        .concurrency(3)
+        .build()
+        .unwrap();
+    conformance::run_all(&client).await;
+}
+
+#[tokio::test]
+async fn conformance_suite_passes_with_ims() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(20)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.ims_client_builder().build().unwrap();
+    conformance::run_all(&client).await;
+    let log = sandbox.server().requests();
+    assert_eq!(log.iter().filter(|r| r.path == "/ims/token/v3").count(), 1);
+    let token_body =
+        String::from_utf8_lossy(&log.iter().find(|r| r.path == "/ims/token/v3").unwrap().body)
+            .to_string();
+    assert!(
+        token_body.contains("scope=openid%2Cworkfront.full_access"),
+        "{token_body}"
+    );
+    assert!(log.iter().all(|r| !r.path.ends_with("/login")));
+}
+
+#[tokio::test]
+async fn concurrent_listing_keeps_order_and_stops_at_the_count() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(10_500)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client_builder().concurrency(8).build().unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 10_500);
+    let names: Vec<_> = users.iter().map(|u| u.last_name.clone().unwrap()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "pages yielded in order");
+    let log = sandbox.server().requests();
+    let searches: Vec<_> = log
+        .iter()
+        .filter(|r| r.path.ends_with("/user/search"))
+        .collect();
+    assert_eq!(
+        searches.len(),
+        6,
+        "ceil(10500 / 2000) pages, none past the end"
+    );
+    assert!(
+        searches
+            .iter()
+            .all(|r| r.query.contains("%24%24LIMIT=2000"))
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.path.ends_with("/user/count"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn search_modifiers_fields_and_references() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(40)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let search = Search::new("user")
+        .filter("emailAddr", Modifier::Cicontains, "USER1")
+        .filter("isActive", Modifier::Eq, "true")
+        .fields(["ID", "emailAddr", "accessLevel:name", "homeGroup:name"])
+        .sort_desc("lastName");
+    let found: Vec<serde_json::Value> = client.search_all(&search).await.unwrap();
+    let emails: Vec<_> = found
+        .iter()
+        .map(|u| u["emailAddr"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        emails.first().map(String::as_str),
+        Some("user18@example.com")
+    );
+    assert!(
+        !emails.contains(&"user19@example.com".to_owned()),
+        "inactive filtered out"
+    );
+    assert_eq!(found[0]["accessLevel"]["name"], "Standard");
+    assert_eq!(client.count(&search).await.unwrap(), found.len() as u64);
+    let finance = Search::new("user")
+        .filter_in("lastName", ["000003", "000004"])
+        .null("homeGroupID", true);
+    let rows: Vec<serde_json::Value> = client.search_all(&finance).await.unwrap();
+    assert_eq!(
+        rows.len(),
+        1,
+        "000003 is in Finance, 000004 has no home group"
+    );
+}
+
+#[tokio::test]
+async fn create_requires_a_known_access_level_before_any_change() {
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .default_access_level("Galactic")
+        .build()
+        .unwrap();
+    let jane = NewUser::builder("jane@example.com")
+        .first_name("Jane")
+        .last_name("Doe")
+        .build()
+        .unwrap();
+    let err = client.create_user(&jane).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains("Galactic"), "{err}");
+    assert!(sandbox.users().is_empty());
+    assert!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .all(|r| r.method != "POST" || r.path.ends_with("/login"))
+    );
+
+    let no_default = WorkfrontClient::builder()
+        .base_url(sandbox.base_url())
+        .session_login("sandbox-admin", SecretString::from("sandbox-password"))
+        .build()
+        .unwrap();
+    let err = no_default.create_user(&jane).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(err.to_string().contains("WORKFRONT_DEFAULT_ACCESS_LEVEL"));
+}
+
+#[tokio::test]
+async fn duplicate_username_is_a_conflict_and_ensure_user_resolves_it() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(2)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let again = NewUser::builder("User1@Example.com")
+        .first_name("U")
+        .last_name("One")
+        .build()
+        .unwrap();
+    let err = client.create_user(&again).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    let outcome = ensure_user(&client, &again).await.unwrap();
+    assert!(!outcome.was_created());
+    assert_eq!(sandbox.users().len(), 2);
+}
+
+#[tokio::test]
+async fn ensure_user_never_duplicates_under_commit_then_drop() {
+    let sandbox = WorkfrontSandbox::builder()
+        .faults(FaultConfig {
+            commit_then_drop_rate: 1.0,
+            exempt_prefixes: vec!["/attask/api/v18.0/login".into()],
+            ..FaultConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    for i in 0..15 {
+        let user = NewUser::builder(format!("drop{i}@example.com"))
+            .first_name("D")
+            .last_name("Rop")
+            .build()
+            .unwrap();
+        assert!(ensure_user(&client, &user).await.unwrap().was_created());
+    }
+    assert_eq!(sandbox.users().len(), 15);
+    let drops = sandbox
+        .server()
+        .requests()
+        .iter()
+        .filter(|r| r.disposition == Disposition::CommittedThenDropped)
+        .count();
+    assert_eq!(drops, 15);
+}
+
+#[tokio::test]
+async fn update_is_put_with_only_the_changed_fields() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(1)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let user = client
+        .find_user_by_email("USER0@EXAMPLE.COM")
+        .await
+        .unwrap()
+        .unwrap();
+    let updated = client.set_active(&user.id, false).await.unwrap();
+    assert!(!updated.active);
+    assert_eq!(
+        updated.first_name.as_deref(),
+        Some("User"),
+        "other fields kept"
+    );
+    let put = sandbox
+        .server()
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&put.body).unwrap(),
+        json!({"isActive": false})
+    );
+    assert!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .all(|r| r.method != "PATCH")
+    );
+}
+
+#[tokio::test]
+async fn patch_is_refused_by_the_simulator() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(1)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let user = client
+        .find_user_by_email("user0@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let request = identity_core::transport::Request::new(
+        identity_core::transport::Method::PATCH,
+        ["attask", "api", "v18.0", "user", user.id.as_str()],
+    )
+    .json(&json!({"isActive": false}))
+    .unwrap();
+    let err = client.http().send(&request).await.unwrap_err();
+    assert_eq!(err.status(), Some(405));
+}
+
+#[tokio::test]
+async fn atomic_batch_isolates_the_bad_operation() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(120)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let mut ops: Vec<BatchOp> = users
+        .iter()
+        .map(|u| BatchOp::update_user(u.id.as_str(), json!({"isActive": false})))
+        .collect();
+    ops[37] = BatchOp::update_user("no-such-user", json!({"isActive": false}));
+    ops[90] = BatchOp::update_user(users[90].id.as_str(), json!({"accessLevelID": "bogus"}));
+    let outcomes = client.batch(&ops, BatchOptions::default()).await;
+    assert_eq!(outcomes.len(), 120);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        match i {
+            37 => assert_eq!(outcome.as_ref().unwrap_err().kind(), ErrorKind::NotFound),
+            90 => assert_eq!(outcome.as_ref().unwrap_err().kind(), ErrorKind::Validation),
+            _ => assert!(outcome.is_ok(), "{i}: {outcome:?}"),
+        }
+    }
+    let rows = sandbox.users();
+    let active: Vec<_> = rows
+        .iter()
+        .filter(|r| r["isActive"] == json!(true))
+        .map(|r| r["ID"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        active,
+        vec![users[37].id.to_string(), users[90].id.to_string()]
+    );
+    let batches = sandbox
+        .server()
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/batch"))
+        .collect::<Vec<_>>();
+    for b in &batches {
+        let body: serde_json::Value = serde_json::from_slice(&b.body).unwrap();
+        assert!(body["updates"].as_array().unwrap().len() <= 50);
+    }
+    assert!(
+        batches.len() < 30,
+        "bisection is logarithmic: {}",
+        batches.len()
+    );
+}
+
+#[tokio::test]
+async fn non_atomic_batch_reports_failures_in_place() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(3)
+        .atomic_batch(false)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let ops = vec![
+        BatchOp::update_user(users[0].id.as_str(), json!({"isActive": false})),
+        BatchOp::update_user("missing", json!({"isActive": false})),
+    ];
+    let outcomes = client.batch(&ops, BatchOptions::default()).await;
+    assert!(outcomes[0].is_ok());
+    assert_eq!(
+        outcomes[1].as_ref().unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/batch"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn oversized_chunks_are_refused_by_the_configured_maximum() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(30)
+        .max_batch(10)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let ops: Vec<_> = users
+        .iter()
+        .map(|u| BatchOp::update_user(u.id.as_str(), json!({"title": "x"})))
+        .collect();
+    let ok = client
+        .batch(
+            &ops,
+            BatchOptions {
+                chunk_size: 10,
+                concurrency: 2,
+            },
+        )
+        .await;
+    assert!(ok.iter().all(Result::is_ok));
+    let too_big = client
+        .batch(
+            &ops,
+            BatchOptions {
+                chunk_size: 30,
+                concurrency: 1,
+            },
+        )
+        .await;
+    // Refused as a whole; bisection then fits under the limit and succeeds.
+    assert!(too_big.iter().all(Result::is_ok));
+}
+
+#[tokio::test(start_paused = true)]
+async fn session_expiry_mid_listing_logs_in_again_once() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(5000)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .timeout(None)
+        .connect_timeout(None)
+        .build()
+        .unwrap();
+    let options = ListOptions {
+        limit: 1000,
+        concurrency: 1,
+        count_first: false,
+    };
+    let search = Search::new("user").fields(["ID"]);
+    let mut pages = client.search_pages::<serde_json::Value>(&search, options);
+    let (mut total, mut n) = (0, 0);
+    while let Some(page) = pages.try_next().await.unwrap() {
+        total += page.items.len();
+        n += 1;
+        if n == 2 {
+            sandbox.expire_credentials();
+        }
+    }
+    assert_eq!(total, 5000);
+    let log = sandbox.server().requests();
+    assert_eq!(log.iter().filter(|r| r.path.ends_with("/login")).count(), 2);
+    assert_eq!(log.iter().filter(|r| r.status == 401).count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ims_token_expiry_mid_listing_refreshes() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(3000)
+        .token_ttl(Duration::from_secs(3))
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .ims_client_builder()
+        .timeout(None)
+        .connect_timeout(None)
+        .token_refresh_skew(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let options = ListOptions {
+        limit: 500,
+        concurrency: 1,
+        count_first: false,
+    };
+    let mut pages = client.search_pages::<serde_json::Value>(&Search::new("user"), options);
+    let mut total = 0;
+    while let Some(page) = pages.try_next().await.unwrap() {
+        total += page.items.len();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(total, 3000);
+    let log = sandbox.server().requests();
+    assert!(log.iter().filter(|r| r.path == "/ims/token/v3").count() >= 2);
+    assert_eq!(log.iter().filter(|r| r.status == 401).count(), 0);
+}
+
+#[tokio::test]
+async fn wrong_password_is_unauthorized_and_never_shown() {
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let client = WorkfrontClient::builder()
+        .base_url(sandbox.base_url())
+        .session_login("sandbox-admin", SecretString::from("canary-password-31337"))
+        .build()
+        .unwrap();
+    let err = client.get_user(&"x".into()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    let shown = format!("{err} {err:?} {client:?}");
+    assert!(!shown.contains("canary-password-31337"), "{shown}");
+}
+
+#[tokio::test]
+async fn retries_without_retry_after_then_succeeds() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(2500)
+        .faults(FaultConfig {
+            rate_limited_rate: 0.3,
+            unavailable_rate: 0.2,
+            retry_after_secs: None,
+            exempt_prefixes: vec!["/attask/api/v18.0/login".into()],
+            ..FaultConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .retry_policy(fast_retries().with_max_attempts(15))
+        .page_limit(500)
+        .build()
+        .unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 2500);
+    assert!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .any(|r| r.status == 429 && r.retry_after_secs.is_none())
+    );
+}
+
+#[tokio::test]
+async fn lookups_are_cached_and_roles_access_levels_resolve() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(1)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let user = client
+        .find_user_by_email("user0@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let dev = client.resolve_role("developer").await.unwrap();
+    let updated = client
+        .assign_roles(&user.id, std::slice::from_ref(&dev.id))
+        .await
+        .unwrap();
+    assert_eq!(updated.roles, vec![dev.id.clone()]);
+    let light = client.resolve_access_level("Light").await.unwrap();
+    assert_eq!(
+        client
+            .set_access_level(&user.id, &light.id)
+            .await
+            .unwrap()
+            .access_level,
+        Some(light.id)
+    );
+    client.resolve_role("Developer").await.unwrap();
+    let role_searches = sandbox
+        .server()
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/role/search"))
+        .count();
+    assert_eq!(role_searches, 1, "cached");
+    let err = client.resolve_role("Astronaut").await.unwrap_err();
+    assert!(err.to_string().contains("job role \"Astronaut\""), "{err}");
+    let finance = client.resolve_group("Finance").await.unwrap();
+    let members: Vec<_> = client
+        .list_members(&finance.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        members,
+        vec![user.id.clone()],
+        "user0 has Finance as home group"
+    );
+}
+
+#[tokio::test]
+async fn event_subscriptions_crud_and_https_only() {
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let token = || SecretString::from("hook-canary-token");
+    let err = client
+        .create_subscription(&NewSubscription::users(
+            EventType::Update,
+            "http://hooks.example.com/x",
+            token(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    assert!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .all(|r| !r.path.contains("eventsubscription")),
+        "refused before sending"
+    );
+    let created = client
+        .create_subscription(&NewSubscription::users(
+            EventType::Update,
+            "https://hooks.example.com/x",
+            token(),
+        ))
+        .await
+        .unwrap();
+    let id = created.id.clone().unwrap();
+    assert!(!format!("{created:?}").contains("hook-canary-token"));
+    let listed = client.list_subscriptions().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        client.get_subscription(&id).await.unwrap().event_type,
+        "UPDATE"
+    );
+    client.delete_subscription(&id).await.unwrap();
+    assert_eq!(
+        client.get_subscription(&id).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
