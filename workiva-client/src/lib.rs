@@ -4,7 +4,8 @@
 //! * [`WorkivaClient`]: users (list as a prefetching stream, get, create,
 //!   partial `PATCH`, deactivate, delete with confirmation), groups, members,
 //!   roles (resolved by name, cached; assignment keeps existing roles).
-//! * [`sandbox`] (feature `sandbox`): an in-process simulator of the API.
+//! * [`scim::ScimClient`]: SCIM 2.0 (Workiva Enterprise or any SCIM server).
+//! * [`sandbox`] (feature `sandbox`): in-process simulators of both APIs.
 //!
 //! ```
 //! # #[cfg(feature = "sandbox")]
@@ -35,6 +36,7 @@ mod directory;
 pub mod models;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod scim;
 
 pub use client::{
     ALL_SCOPES, DEFAULT_BASE_URL, MAX_PAGE_SIZE, UserFilter, WorkivaClient, WorkivaClientBuilder,

@@ -1,5 +1,6 @@
 //! In-process simulators of the Workiva Platform API and SCIM 2.0 (feature
-//! `sandbox`), served on a loopback port.
+//! `sandbox`), served together on one loopback port (`/platform/v1`,
+//! `/iam/v1/oauth2/token`, `/scim/v2`).
 //!
 //! They follow the guide: OAuth client-credentials tokens that expire, scopes
 //! per operation, pages of at most 100 with opaque tokens, 404 / 409 (email
@@ -9,6 +10,7 @@
 //! [`identity_core::sandbox`].
 
 mod platform;
+mod scim;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,17 +23,21 @@ use crate::WorkivaClient;
 use crate::models::WorkivaUser;
 
 pub use platform::PlatformSim;
+pub use scim::ScimSim;
 
 /// The client id the sandbox accepts.
 pub const SANDBOX_CLIENT_ID: &str = "sandbox-client";
 /// The client secret the sandbox accepts (not a real secret).
 pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-secret";
+/// The SCIM bearer token the sandbox accepts (not a real secret).
+pub const SANDBOX_SCIM_TOKEN: &str = "sandbox-scim-token";
 
 /// Configures and starts a [`WorkivaSandbox`].
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct WorkivaSandboxBuilder {
     users: usize,
+    scim_users: usize,
     token_ttl: Duration,
     granted_scopes: Vec<String>,
     options: SimOptions,
@@ -41,6 +47,11 @@ impl WorkivaSandboxBuilder {
     /// Seeds `n` generated users (`user{i}@example.com`).
     pub fn seed_users(mut self, n: usize) -> Self {
         self.users = n;
+        self
+    }
+    /// Seeds `n` generated SCIM users (`scim{i}@example.com`).
+    pub fn seed_scim_users(mut self, n: usize) -> Self {
+        self.scim_users = n;
         self
     }
     /// Access-token lifetime (default one hour).
@@ -87,14 +98,26 @@ impl WorkivaSandboxBuilder {
         Arc::new(sim)
     }
 
-    /// Starts the simulator on loopback.
+    /// The SCIM simulator service, to serve beside others on one port.
+    pub fn build_scim_service(&self) -> Arc<ScimSim> {
+        let sim = ScimSim::new(SANDBOX_SCIM_TOKEN.into());
+        sim.seed_users(self.scim_users);
+        Arc::new(sim)
+    }
+
+    /// Starts both simulators on one loopback port.
     pub async fn start(self) -> Result<WorkivaSandbox> {
         let platform = self.build_service();
-        let services: Vec<Arc<dyn SimService>> = vec![platform.clone()];
+        let scim = self.build_scim_service();
+        let services: Vec<Arc<dyn SimService>> = vec![platform.clone(), scim.clone()];
         let server = SimServer::start(services, self.options)
             .await
             .map_err(|e| Error::config(format!("could not start the Workiva sandbox: {e}")))?;
-        Ok(WorkivaSandbox { server, platform })
+        Ok(WorkivaSandbox {
+            server,
+            platform,
+            scim,
+        })
     }
 }
 
@@ -102,6 +125,7 @@ impl WorkivaSandboxBuilder {
 pub struct WorkivaSandbox {
     server: SimServer,
     platform: Arc<PlatformSim>,
+    scim: Arc<ScimSim>,
 }
 
 impl std::fmt::Debug for WorkivaSandbox {
@@ -117,6 +141,7 @@ impl WorkivaSandbox {
     pub fn builder() -> WorkivaSandboxBuilder {
         WorkivaSandboxBuilder {
             users: 0,
+            scim_users: 0,
             token_ttl: Duration::from_secs(3600),
             granted_scopes: crate::ALL_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
             options: SimOptions::default(),
@@ -159,5 +184,27 @@ impl WorkivaSandbox {
     /// A client for this sandbox.
     pub fn client(&self) -> Result<WorkivaClient> {
         self.client_builder().build()
+    }
+
+    /// `http://127.0.0.1:PORT/scim/v2`: use it as `WORKIVA_SCIM_URL`.
+    pub fn scim_base_url(&self) -> String {
+        format!("{}/scim/v2", self.base_url())
+    }
+
+    /// Every SCIM user resource, for assertions.
+    pub fn scim_users(&self) -> Vec<serde_json::Value> {
+        self.scim.users()
+    }
+
+    /// A SCIM client builder pointed at this sandbox with its token.
+    pub fn scim_client_builder(&self) -> crate::scim::ScimClientBuilder {
+        crate::scim::ScimClient::builder()
+            .base_url(self.scim_base_url())
+            .token(SecretString::from(SANDBOX_SCIM_TOKEN))
+    }
+
+    /// A SCIM client for this sandbox.
+    pub fn scim_client(&self) -> Result<crate::scim::ScimClient> {
+        self.scim_client_builder().build()
     }
 }

@@ -1,0 +1,137 @@
+//! The SCIM client against the SCIM simulator.
+#![cfg(feature = "sandbox")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use identity_core::sandbox::{Disposition, FaultConfig};
+use identity_core::{NewUser, RetryPolicy, UserDirectory, UserQuery, conformance, ensure_user};
+use workiva_client::sandbox::WorkivaSandbox;
+
+#[tokio::test]
+async fn conformance_suite_passes_against_the_scim_sandbox() {
+    let sandbox = WorkivaSandbox::builder()
+        .seed_scim_users(45)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.scim_client_builder().page_size(10).build().unwrap();
+    conformance::run_all(&client).await;
+}
+
+#[tokio::test]
+async fn listing_is_one_based_and_stops_at_total() {
+    let sandbox = WorkivaSandbox::builder()
+        .seed_scim_users(25)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.scim_client_builder().page_size(10).build().unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 25);
+    let starts: Vec<String> = sandbox
+        .server()
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/scim/v2/Users")
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "startIndex=1&count=10",
+            "startIndex=11&count=10",
+            "startIndex=21&count=10"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn deactivate_is_patch_replace_active_false() {
+    let sandbox = WorkivaSandbox::builder()
+        .seed_scim_users(1)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.scim_client().unwrap();
+    let user = client
+        .find_user_by_email("SCIM0@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!client.set_active(&user.id, false).await.unwrap().active);
+    let patch = sandbox
+        .server()
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PATCH")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&patch.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": false}]
+        })
+    );
+    assert_eq!(sandbox.scim_users()[0]["active"], false);
+}
+
+#[tokio::test]
+async fn ensure_user_never_duplicates_under_commit_then_drop() {
+    let sandbox = WorkivaSandbox::builder()
+        .faults(FaultConfig {
+            commit_then_drop_rate: 1.0,
+            ..FaultConfig::default()
+        })
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .scim_client_builder()
+        .retry_policy(
+            RetryPolicy::default()
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap();
+    for i in 0..10 {
+        let user = NewUser::builder(format!("drop{i}@example.com"))
+            .first_name("D")
+            .last_name("Rop")
+            .build()
+            .unwrap();
+        assert!(ensure_user(&client, &user).await.unwrap().was_created());
+    }
+    assert_eq!(sandbox.scim_users().len(), 10);
+    assert_eq!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .filter(|r| r.disposition == Disposition::CommittedThenDropped)
+            .count(),
+        10
+    );
+}
+
+#[tokio::test]
+async fn wrong_token_is_unauthorized_and_never_shown() {
+    let sandbox = WorkivaSandbox::builder().start().await.unwrap();
+    let client = sandbox
+        .scim_client_builder()
+        .token("scim-canary-0xdead".to_string().into())
+        .build()
+        .unwrap();
+    let err = client
+        .find_user_by_email("a@example.com")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), identity_core::ErrorKind::Unauthorized);
+    assert!(!format!("{err} {err:?} {client:?}").contains("scim-canary-0xdead"));
+}
