@@ -127,6 +127,13 @@ pub trait AccessDirectory: Send + Sync {
         })
     }
 
+    /// Lists the access levels, where the directory has them.
+    async fn list_access_levels(&self) -> Result<Vec<AccessLevel>> {
+        Err(Error::Unsupported {
+            operation: "access levels".into(),
+        })
+    }
+
     /// Sets the user's access level, where the directory has them.
     async fn set_access_level(&self, user: &UserId, level: &AccessLevelId) -> Result<User> {
         let _ = (user, level);
@@ -134,4 +141,28 @@ pub trait AccessDirectory: Send + Sync {
             operation: "access levels".into(),
         })
     }
+}
+
+/// Operations on many users at once. The default runs them one by one with
+/// bounded concurrency; directories with a bulk API (e.g. batch requests)
+/// override it.
+#[async_trait]
+pub trait BulkDirectory: UserDirectory {
+    /// Deactivates `ids`, `concurrency` at a time: one outcome per id, in
+    /// order.
+    async fn deactivate_many(&self, ids: &[UserId], concurrency: usize) -> Vec<Result<()>> {
+        futures::stream::iter(ids.iter().cloned())
+            .map(|id: UserId| async move { self.set_active(&id, false).await.map(|_| ()) })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
+}
+
+/// Everything a lifecycle tool needs from one directory.
+pub trait Directory: UserDirectory + GroupDirectory + AccessDirectory + BulkDirectory {}
+
+impl<T> Directory for T where
+    T: UserDirectory + GroupDirectory + AccessDirectory + BulkDirectory + ?Sized
+{
 }

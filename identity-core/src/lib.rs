@@ -39,15 +39,19 @@ pub mod conformance;
 pub mod directory;
 pub mod ensure;
 pub mod error;
+pub mod lifecycle;
 pub mod memory;
 pub mod model;
 pub mod paginate;
+pub mod report;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod transport;
 
-pub use directory::{AccessDirectory, GroupDirectory, ResultStream, UserDirectory};
+pub use directory::{
+    AccessDirectory, BulkDirectory, Directory, GroupDirectory, ResultStream, UserDirectory,
+};
 pub use ensure::{Ensured, ensure_user};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::directory::{AccessDirectory, GroupDirectory, ResultStream, UserDirectory};
+use crate::directory::{
+    AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory,
+};
 use crate::error::{Error, Reply, Result};
 use crate::model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, MembershipChange, NewUser,
@@ -491,6 +493,10 @@ impl AccessDirectory for InMemoryDirectory {
             .ok_or_else(|| Error::not_found(format!("access level {name:?}")))
     }
 
+    async fn list_access_levels(&self) -> Result<Vec<AccessLevel>> {
+        Ok(self.lock().access_levels.clone())
+    }
+
     async fn set_access_level(&self, user: &UserId, level: &AccessLevelId) -> Result<User> {
         let mut state = self.lock();
         if !state.access_levels.iter().any(|l| &l.id == level) {
@@ -501,3 +507,5 @@ impl AccessDirectory for InMemoryDirectory {
         Ok(user.clone())
     }
 }
+
+impl BulkDirectory for InMemoryDirectory {}

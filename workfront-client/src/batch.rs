@@ -78,22 +78,22 @@ impl WorkfrontClient {
     /// and each failure is reported at its own index.
     pub async fn batch(&self, ops: &[BatchOp], options: BatchOptions) -> Vec<Result<Value>> {
         let chunk_size = options.chunk_size.max(1);
-        futures::stream::iter(ops.chunks(chunk_size))
-            .map(|chunk| self.run_chunk(chunk))
+        futures::stream::iter(ops.chunks(chunk_size).map(<[BatchOp]>::to_vec))
+            .map(|chunk: Vec<BatchOp>| self.run_chunk(chunk))
             .buffered(options.concurrency.max(1))
             .flat_map(futures::stream::iter)
             .collect()
             .await
     }
 
-    fn run_chunk<'a>(&'a self, ops: &'a [BatchOp]) -> BoxFuture<'a, Vec<Result<Value>>> {
+    fn run_chunk(&self, mut ops: Vec<BatchOp>) -> BoxFuture<'_, Vec<Result<Value>>> {
         Box::pin(async move {
-            match self.send_batch(ops).await {
+            match self.send_batch(&ops).await {
                 Ok(results) => results.into_iter().map(op_outcome).collect(),
                 Err(error) if ops.len() > 1 && blames_content(&error) => {
-                    let (left, right) = ops.split_at(ops.len() / 2);
+                    let right = ops.split_off(ops.len() / 2);
                     let (mut left, right) =
-                        futures::join!(self.run_chunk(left), self.run_chunk(right));
+                        futures::join!(self.run_chunk(ops), self.run_chunk(right));
                     left.extend(right);
                     left
                 }

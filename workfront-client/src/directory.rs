@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use identity_core::directory::{
-    AccessDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
+    AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
 };
 use identity_core::transport::{Method, Request};
 use identity_core::{
@@ -17,8 +17,9 @@ use identity_core::{
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
 
+use crate::batch::BatchOptions;
 use crate::client::{USER_FIELDS, WorkfrontClient};
-use crate::models::{NamedObject, WorkfrontUser};
+use crate::models::{BatchOp, NamedObject, WorkfrontUser};
 use crate::search::{Modifier, Search};
 
 /// `NewUser::extra` key naming the access level of a new user by *name*.
@@ -333,6 +334,22 @@ impl AccessDirectory for WorkfrontClient {
         })
     }
 
+    async fn list_access_levels(&self) -> Result<Vec<AccessLevel>> {
+        let search = Search::new("accesslevel").fields(["ID", "name"]);
+        let levels: Vec<NamedObject> = self.search_all(&search).await?;
+        Ok(levels
+            .into_iter()
+            .map(|l| {
+                let raw = serde_json::to_value(&l).unwrap_or_default();
+                AccessLevel {
+                    id: AccessLevelId::new(l.id),
+                    name: l.name,
+                    raw,
+                }
+            })
+            .collect())
+    }
+
     async fn set_access_level(&self, user_id: &UserId, level: &AccessLevelId) -> Result<User> {
         self.update_user_raw(
             user_id.as_str(),
@@ -349,5 +366,26 @@ fn role(found: NamedObject) -> Role {
         id: RoleId::new(found.id),
         name: found.name,
         raw,
+    }
+}
+
+/// Deactivation through `POST /batch`: `PUT /user/{id} {"isActive": false}`
+/// in chunks of at most 50, `concurrency` chunks at a time.
+#[async_trait]
+impl BulkDirectory for WorkfrontClient {
+    async fn deactivate_many(&self, ids: &[UserId], concurrency: usize) -> Vec<Result<()>> {
+        let ops: Vec<BatchOp> = ids
+            .iter()
+            .map(|id| BatchOp::update_user(id.as_str(), json!({ "isActive": false })))
+            .collect();
+        let options = BatchOptions {
+            concurrency: concurrency.max(1),
+            ..BatchOptions::default()
+        };
+        self.batch(&ops, options)
+            .await
+            .into_iter()
+            .map(|outcome| outcome.map(|_| ()))
+            .collect()
     }
 }

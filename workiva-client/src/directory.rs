@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use identity_core::directory::{
-    AccessDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
+    AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
 };
 use identity_core::model::normalize_email;
 use identity_core::{
@@ -219,3 +219,5 @@ impl AccessDirectory for WorkivaClient {
         Ok(convert::user(record))
     }
 }
+
+impl BulkDirectory for WorkivaClient {}

@@ -60,7 +60,7 @@ async fn deactivate_is_patch_replace_active_false() {
         .unwrap();
     let client = sandbox.scim_client().unwrap();
     let user = client
-        .find_user_by_email("SCIM0@example.com")
+        .find_user_by_email("USER0@example.com")
         .await
         .unwrap()
         .unwrap();

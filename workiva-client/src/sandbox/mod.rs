@@ -49,7 +49,7 @@ impl WorkivaSandboxBuilder {
         self.users = n;
         self
     }
-    /// Seeds `n` generated SCIM users (`scim{i}@example.com`).
+    /// Seeds `n` generated SCIM users (`user{i}@example.com`).
     pub fn seed_scim_users(mut self, n: usize) -> Self {
         self.scim_users = n;
         self

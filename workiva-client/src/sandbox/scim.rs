@@ -231,15 +231,15 @@ impl ScimSim {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds `count` users `scim{n}@example.com`, every tenth inactive.
+    /// Adds `count` users `user{n}@example.com` (the Platform API seeds the same people), every tenth inactive.
     pub(crate) fn seed_users(&self, count: usize) {
         let mut state = self.lock();
         let start = state.users.rows.len();
         for n in start..start + count {
-            let email = format!("scim{n}@example.com");
+            let email = format!("user{n}@example.com");
             let body = json!({
                 "schemas": [USER_SCHEMA], "userName": email,
-                "name": {"givenName": "Scim", "familyName": format!("{n:06}")},
+                "name": {"givenName": "User", "familyName": format!("{n:06}")},
                 "emails": [{"value": email, "type": "work", "primary": true}],
                 "active": n % 10 != 9,
             });

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use identity_core::directory::{
-    AccessDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
+    AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
 };
 use identity_core::{
     DeleteConfirmation, Error, Group, GroupId, MembershipChange, NewUser, Page, Result, Role,
@@ -351,3 +351,5 @@ impl AccessDirectory for ScimClient {
         Err(roles_unsupported())
     }
 }
+
+impl BulkDirectory for ScimClient {}

@@ -1,0 +1,82 @@
+//! `deprovision`: deactivate a user (or, explicitly, delete it).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use identity_core::lifecycle::{DeprovisionMode, DeprovisionOutcome, deprovision};
+use identity_examples::{Failure, Vendor, connect, finish, init_logging, print_json, say};
+
+/// Deactivate the user with this email (reversible). Permanent deletion
+/// needs both --delete and --yes. Credentials come from the environment; a
+/// vendor without credentials runs against its embedded sandbox.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Which directory: workiva (Platform API), workiva-scim (SCIM 2.0) or workfront.
+    #[arg(long, value_enum)]
+    vendor: Vendor,
+    /// The user's email (matched ignoring case).
+    #[arg(long)]
+    email: String,
+    /// Delete permanently instead of deactivating (requires --yes).
+    #[arg(long)]
+    delete: bool,
+    /// Confirm a permanent --delete.
+    #[arg(long)]
+    yes: bool,
+    /// Print what would change; send no mutating request.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    let args = Args::parse();
+    let json = args.json;
+    finish(run(args).await, json)
+}
+
+async fn run(args: Args) -> Result<(), Failure> {
+    if args.delete && !args.yes {
+        return Err(Failure::usage(
+            "--delete is permanent and needs --yes to confirm; nothing was changed \
+             (deactivation, the default, is reversible)",
+        ));
+    }
+    if args.yes && !args.delete {
+        return Err(Failure::usage("--yes only confirms --delete"));
+    }
+    identity_core::model::validate_email(&args.email).map_err(|e| Failure::usage(e.to_string()))?;
+    let connection = connect(args.vendor).await?;
+    let mode = if args.delete {
+        DeprovisionMode::Delete
+    } else {
+        DeprovisionMode::Deactivate
+    };
+    let report = deprovision(
+        connection.directory.as_ref(),
+        &args.email,
+        mode,
+        args.dry_run,
+    )
+    .await?;
+    if args.json {
+        let mut doc = serde_json::to_value(&report).unwrap_or_default();
+        doc["vendor"] = serde_json::json!(args.vendor.name());
+        print_json(&doc);
+    } else {
+        let what = match (report.outcome, report.dry_run) {
+            (DeprovisionOutcome::Deactivated, false) => "deactivated",
+            (DeprovisionOutcome::Deactivated, true) => "would be deactivated",
+            (DeprovisionOutcome::AlreadyInactive, _) => "was already inactive",
+            (DeprovisionOutcome::Deleted, false) => "deleted permanently",
+            (DeprovisionOutcome::Deleted, true) => "would be deleted permanently",
+        };
+        say(&format!("{}: {} {what}", args.vendor.name(), args.email));
+    }
+    Ok(())
+}

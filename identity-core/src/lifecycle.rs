@@ -1,0 +1,642 @@
+//! Joiner / leaver operations built on the directory traits: provision,
+//! deprovision, and bulk deactivation from an emails file.
+//!
+//! Names (groups, roles, access levels) are resolved before any change, so an
+//! unknown name changes nothing. Every operation has a dry run that sends no
+//! mutating request.
+
+use std::collections::HashSet;
+
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
+
+use crate::directory::{BulkDirectory, Directory};
+use crate::ensure::{Ensured, ensure_user};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{
+    AccessLevel, DeleteConfirmation, Group, NewUser, Role, RoleId, User, normalize_email,
+    validate_email,
+};
+
+/// What [`provision`] should make true.
+#[derive(Debug, Clone)]
+pub struct ProvisionRequest {
+    /// The user (found by email, or created).
+    pub user: NewUser,
+    /// Group names the user must be in.
+    pub groups: Vec<String>,
+    /// Role names the user must hold.
+    pub roles: Vec<String>,
+    /// Access level name, for directories that have them.
+    pub access_level: Option<String>,
+    /// Report what would change, change nothing.
+    pub dry_run: bool,
+}
+
+/// One change [`provision`] made (or would make).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// The user was created.
+    CreateUser {
+        /// Its email.
+        email: String,
+    },
+    /// The user was added to a group.
+    AddToGroup {
+        /// Group name.
+        group: String,
+    },
+    /// The user was given a role.
+    AssignRole {
+        /// Role name.
+        role: String,
+    },
+    /// The user's access level was set.
+    SetAccessLevel {
+        /// Access level name.
+        access_level: String,
+    },
+}
+
+/// `created` or `existing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvisionOutcome {
+    /// The user did not exist (in a dry run: would be created).
+    Created,
+    /// The user existed.
+    Existing,
+}
+
+/// What [`provision`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionReport {
+    /// `created` or `existing`.
+    pub outcome: ProvisionOutcome,
+    /// The user afterwards (`None` in a dry run that would create it).
+    pub user: Option<User>,
+    /// Changes made, or in a dry run, that would be made.
+    pub changes: Vec<Change>,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+struct Resolved {
+    groups: Vec<Group>,
+    roles: Vec<Role>,
+    access_level: Option<AccessLevel>,
+}
+
+async fn resolve_names<D: Directory + ?Sized>(
+    dir: &D,
+    request: &ProvisionRequest,
+) -> Result<Resolved> {
+    let mut groups = Vec::new();
+    for name in &request.groups {
+        groups.push(dir.resolve_group(name).await?);
+    }
+    let mut roles = Vec::new();
+    for name in &request.roles {
+        roles.push(dir.resolve_role(name).await?);
+    }
+    let access_level = match &request.access_level {
+        Some(name) => Some(dir.resolve_access_level(name).await?),
+        None => None,
+    };
+    Ok(Resolved {
+        groups,
+        roles,
+        access_level,
+    })
+}
+
+async fn is_member<D: Directory + ?Sized>(dir: &D, group: &Group, user: &User) -> Result<bool> {
+    if user.groups.contains(&group.id) {
+        return Ok(true);
+    }
+    let members: Vec<_> = dir.list_members(&group.id).try_collect().await?;
+    Ok(members.contains(&user.id))
+}
+
+/// Makes sure the user exists with the named groups, roles and access level.
+/// Idempotent: a second run finds everything in place and changes nothing.
+pub async fn provision<D: Directory + ?Sized>(
+    dir: &D,
+    request: &ProvisionRequest,
+) -> Result<ProvisionReport> {
+    let resolved = resolve_names(dir, request).await?;
+    let mut changes = Vec::new();
+
+    if request.dry_run {
+        let existing = dir.find_user_by_email(&request.user.email).await?;
+        if existing.is_none() {
+            changes.push(Change::CreateUser {
+                email: request.user.email.clone(),
+            });
+        }
+        for group in &resolved.groups {
+            let member = match &existing {
+                Some(user) => is_member(dir, group, user).await?,
+                None => false,
+            };
+            if !member {
+                changes.push(Change::AddToGroup {
+                    group: group.name.clone(),
+                });
+            }
+        }
+        for role in &resolved.roles {
+            if !existing
+                .as_ref()
+                .is_some_and(|u| u.roles.contains(&role.id))
+            {
+                changes.push(Change::AssignRole {
+                    role: role.name.clone(),
+                });
+            }
+        }
+        if let Some(level) = &resolved.access_level
+            && existing
+                .as_ref()
+                .is_none_or(|u| u.access_level.as_ref() != Some(&level.id))
+        {
+            changes.push(Change::SetAccessLevel {
+                access_level: level.name.clone(),
+            });
+        }
+        return Ok(ProvisionReport {
+            outcome: if existing.is_some() {
+                ProvisionOutcome::Existing
+            } else {
+                ProvisionOutcome::Created
+            },
+            user: existing,
+            changes,
+            dry_run: true,
+        });
+    }
+
+    let ensured = ensure_user(dir, &request.user).await?;
+    let outcome = match ensured {
+        Ensured::Created(_) => {
+            changes.push(Change::CreateUser {
+                email: request.user.email.clone(),
+            });
+            ProvisionOutcome::Created
+        }
+        Ensured::Existing(_) => ProvisionOutcome::Existing,
+    };
+    let mut user = ensured.into_user();
+    for group in &resolved.groups {
+        if dir.add_member(&group.id, &user.id).await? == crate::MembershipChange::Added {
+            changes.push(Change::AddToGroup {
+                group: group.name.clone(),
+            });
+        }
+    }
+    let missing: Vec<&Role> = resolved
+        .roles
+        .iter()
+        .filter(|r| !user.roles.contains(&r.id))
+        .collect();
+    if !missing.is_empty() {
+        let ids: Vec<RoleId> = missing.iter().map(|r| r.id.clone()).collect();
+        user = dir.assign_roles(&user.id, &ids).await?;
+        changes.extend(missing.iter().map(|r| Change::AssignRole {
+            role: r.name.clone(),
+        }));
+    }
+    if let Some(level) = &resolved.access_level
+        && user.access_level.as_ref() != Some(&level.id)
+    {
+        user = dir.set_access_level(&user.id, &level.id).await?;
+        changes.push(Change::SetAccessLevel {
+            access_level: level.name.clone(),
+        });
+    }
+    if !changes.is_empty() {
+        // Group changes are not on every vendor's user record: read it back.
+        user = dir.get_user(&user.id).await.unwrap_or(user);
+    }
+    Ok(ProvisionReport {
+        outcome,
+        user: Some(user),
+        changes,
+        dry_run: false,
+    })
+}
+
+/// Deactivate (reversible) or delete (permanent, explicit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeprovisionMode {
+    /// Set the account inactive.
+    Deactivate,
+    /// Delete the account permanently. Only on the caller's explicit request.
+    Delete,
+}
+
+/// `deactivated`, `already_inactive` or `deleted`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeprovisionOutcome {
+    /// The user was (or in a dry run, would be) deactivated.
+    Deactivated,
+    /// The user was inactive already: nothing changed.
+    AlreadyInactive,
+    /// The user was (or would be) deleted.
+    Deleted,
+}
+
+/// What [`deprovision`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeprovisionReport {
+    /// What happened.
+    pub outcome: DeprovisionOutcome,
+    /// The user as found (before a delete) or as left.
+    pub user: User,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+/// Deprovisions the user with `email`; an unknown email is
+/// [`Error::NotFound`].
+pub async fn deprovision<D: Directory + ?Sized>(
+    dir: &D,
+    email: &str,
+    mode: DeprovisionMode,
+    dry_run: bool,
+) -> Result<DeprovisionReport> {
+    validate_email(email)?;
+    let user = dir.find_user_by_email(email).await?.ok_or_else(|| {
+        Error::not_found(format!(
+            "no user with email {email} in {}",
+            dir.directory_name()
+        ))
+    })?;
+    let (outcome, user) = match mode {
+        DeprovisionMode::Delete => {
+            if !dry_run {
+                dir.delete_user(&user.id, &DeleteConfirmation::permanently_delete(&user.id))
+                    .await?;
+            }
+            (DeprovisionOutcome::Deleted, user)
+        }
+        DeprovisionMode::Deactivate if !user.active => (DeprovisionOutcome::AlreadyInactive, user),
+        DeprovisionMode::Deactivate if dry_run => (DeprovisionOutcome::Deactivated, user),
+        DeprovisionMode::Deactivate => (
+            DeprovisionOutcome::Deactivated,
+            dir.set_active(&user.id, false).await?,
+        ),
+    };
+    Ok(DeprovisionReport {
+        outcome,
+        user,
+        dry_run,
+    })
+}
+
+/// A malformed line of an emails file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {text:?}: {reason}")]
+pub struct EmailListError {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line as written.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Parses an emails file: one address a line; blank lines and `#` comments
+/// are skipped; duplicates (ignoring case) are kept once. Any malformed line
+/// rejects the whole file, naming the line.
+pub fn parse_email_list(text: &str) -> std::result::Result<Vec<String>, EmailListError> {
+    let mut seen = HashSet::new();
+    let mut emails = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Err(err) = validate_email(line) {
+            let reason = match err {
+                Error::Validation { message, .. } => message,
+                other => other.to_string(),
+            };
+            return Err(EmailListError {
+                line: index + 1,
+                text: raw.to_owned(),
+                reason,
+            });
+        }
+        if seen.insert(normalize_email(line)) {
+            emails.push(line.to_owned());
+        }
+    }
+    Ok(emails)
+}
+
+/// One user's result in a bulk run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkOutcome {
+    /// Deactivated now.
+    Deactivated,
+    /// Would be deactivated (dry run).
+    WouldDeactivate,
+    /// Inactive already.
+    AlreadyInactive,
+    /// No user with this email (reported, not a failure).
+    NotFound,
+    /// The look-up or the change failed.
+    Failed,
+}
+
+/// One line of a bulk report.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkResult {
+    /// The email as given.
+    pub email: String,
+    /// What happened.
+    pub outcome: BulkOutcome,
+    /// The error, for `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The counts of a bulk run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BulkSummary {
+    /// Deactivated now.
+    pub deactivated: usize,
+    /// Inactive already.
+    pub already_inactive: usize,
+    /// Unknown emails.
+    pub not_found: usize,
+    /// Failures.
+    pub failed: usize,
+    /// Would be deactivated (dry run only).
+    pub would_deactivate: usize,
+}
+
+/// Everything a bulk run did, in input order.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkReport {
+    /// Per email.
+    pub results: Vec<BulkResult>,
+    /// Counts.
+    pub summary: BulkSummary,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+/// Deactivates the users with these emails: look-ups `concurrency` at a
+/// time, then one [`BulkDirectory::deactivate_many`] call (which a vendor may
+/// turn into batches). `progress` is called once per finished email.
+pub async fn bulk_deactivate<D: BulkDirectory + ?Sized>(
+    dir: &D,
+    emails: &[String],
+    concurrency: usize,
+    dry_run: bool,
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> BulkReport {
+    let concurrency = concurrency.max(1);
+    let found: Vec<Result<Option<User>>> = futures::stream::iter(emails.iter().cloned())
+        .map(|email: String| async move { dir.find_user_by_email(&email).await })
+        .buffered(concurrency)
+        .collect()
+        .await;
+    let mut results = Vec::with_capacity(emails.len());
+    let mut targets = Vec::new();
+    for (email, lookup) in emails.iter().zip(found) {
+        let (outcome, error) = match lookup {
+            Ok(None) => (BulkOutcome::NotFound, None),
+            Ok(Some(user)) if !user.active => (BulkOutcome::AlreadyInactive, None),
+            Ok(Some(user)) => {
+                targets.push((results.len(), user.id));
+                (BulkOutcome::WouldDeactivate, None)
+            }
+            Err(err) => (BulkOutcome::Failed, Some(err.to_string())),
+        };
+        if outcome != BulkOutcome::WouldDeactivate {
+            progress(1);
+        }
+        results.push(BulkResult {
+            email: email.clone(),
+            outcome,
+            error,
+        });
+    }
+    if !dry_run && !targets.is_empty() {
+        let ids: Vec<_> = targets.iter().map(|(_, id)| id.clone()).collect();
+        let outcomes = dir.deactivate_many(&ids, concurrency).await;
+        for ((index, _), outcome) in targets.iter().zip(outcomes) {
+            let result = &mut results[*index];
+            match outcome {
+                Ok(()) => result.outcome = BulkOutcome::Deactivated,
+                Err(err) if err.kind() == ErrorKind::NotFound => {
+                    result.outcome = BulkOutcome::NotFound
+                }
+                Err(err) => {
+                    result.outcome = BulkOutcome::Failed;
+                    result.error = Some(err.to_string());
+                }
+            }
+        }
+    }
+    progress(targets.len());
+    let mut summary = BulkSummary::default();
+    for result in &results {
+        match result.outcome {
+            BulkOutcome::Deactivated => summary.deactivated += 1,
+            BulkOutcome::WouldDeactivate => summary.would_deactivate += 1,
+            BulkOutcome::AlreadyInactive => summary.already_inactive += 1,
+            BulkOutcome::NotFound => summary.not_found += 1,
+            BulkOutcome::Failed => summary.failed += 1,
+        }
+    }
+    BulkReport {
+        results,
+        summary,
+        dry_run,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::InMemoryDirectory;
+    use crate::{GroupDirectory, UserDirectory};
+
+    fn person(email: &str) -> NewUser {
+        NewUser::builder(email)
+            .first_name("P")
+            .last_name("Q")
+            .build()
+            .unwrap()
+    }
+
+    fn directory() -> InMemoryDirectory {
+        InMemoryDirectory::new()
+            .with_roles(&["Auditor", "Admin"])
+            .with_access_levels(&["Light", "Standard"])
+    }
+
+    #[tokio::test]
+    async fn provision_is_idempotent_and_reports_changes() {
+        let dir = directory();
+        dir.create_group("Finance").await.unwrap();
+        let request = ProvisionRequest {
+            user: person("jane@example.com"),
+            groups: vec!["Finance".into()],
+            roles: vec!["auditor".into()],
+            access_level: Some("Light".into()),
+            dry_run: false,
+        };
+        let first = provision(&dir, &request).await.unwrap();
+        assert_eq!(first.outcome, ProvisionOutcome::Created);
+        assert_eq!(first.changes.len(), 4, "{:?}", first.changes);
+        let second = provision(&dir, &request).await.unwrap();
+        assert_eq!(second.outcome, ProvisionOutcome::Existing);
+        assert!(second.changes.is_empty(), "{:?}", second.changes);
+    }
+
+    #[tokio::test]
+    async fn unknown_names_fail_before_any_change() {
+        let dir = directory();
+        dir.create_group("Finance").await.unwrap();
+        for (groups, roles, level, missing) in [
+            (vec!["Nope"], vec![], None, "group \"Nope\""),
+            (vec!["Finance"], vec!["Pilot"], None, "role \"Pilot\""),
+            (
+                vec![],
+                vec![],
+                Some("Galactic"),
+                "access level \"Galactic\"",
+            ),
+        ] {
+            let request = ProvisionRequest {
+                user: person("new@example.com"),
+                groups: groups.into_iter().map(String::from).collect(),
+                roles: roles.into_iter().map(String::from).collect(),
+                access_level: level.map(String::from),
+                dry_run: false,
+            };
+            let err = provision(&dir, &request).await.unwrap_err();
+            assert!(err.to_string().contains(missing), "{err}");
+            assert!(dir.users().is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn dry_run_changes_nothing() {
+        let dir = directory();
+        dir.create_group("Finance").await.unwrap();
+        let request = ProvisionRequest {
+            user: person("jane@example.com"),
+            groups: vec!["Finance".into()],
+            roles: vec![],
+            access_level: None,
+            dry_run: true,
+        };
+        let report = provision(&dir, &request).await.unwrap();
+        assert_eq!(report.outcome, ProvisionOutcome::Created);
+        assert_eq!(report.changes.len(), 2);
+        assert!(dir.users().is_empty());
+        let user = dir.create_user(&person("x@example.com")).await.unwrap();
+        let gone = deprovision(&dir, "x@example.com", DeprovisionMode::Delete, true)
+            .await
+            .unwrap();
+        assert_eq!(gone.outcome, DeprovisionOutcome::Deleted);
+        assert!(
+            dir.get_user(&user.id).await.is_ok(),
+            "dry-run delete kept the user"
+        );
+    }
+
+    #[tokio::test]
+    async fn deprovision_outcomes() {
+        let dir = directory();
+        dir.create_user(&person("a@example.com")).await.unwrap();
+        let first = deprovision(&dir, "A@example.com", DeprovisionMode::Deactivate, false)
+            .await
+            .unwrap();
+        assert_eq!(first.outcome, DeprovisionOutcome::Deactivated);
+        assert!(!first.user.active);
+        let again = deprovision(&dir, "a@example.com", DeprovisionMode::Deactivate, false)
+            .await
+            .unwrap();
+        assert_eq!(again.outcome, DeprovisionOutcome::AlreadyInactive);
+        let err = deprovision(
+            &dir,
+            "ghost@example.com",
+            DeprovisionMode::Deactivate,
+            false,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert!(err.to_string().contains("ghost@example.com"));
+        assert_eq!(dir.deletes(), 0);
+        deprovision(&dir, "a@example.com", DeprovisionMode::Delete, false)
+            .await
+            .unwrap();
+        assert_eq!(dir.deletes(), 1);
+    }
+
+    #[test]
+    fn email_list_rejects_whole_file_naming_the_line() {
+        let ok = parse_email_list("# leavers\na@example.com\n\n  B@example.com \nA@EXAMPLE.com\n")
+            .unwrap();
+        assert_eq!(ok, ["a@example.com", "B@example.com"]);
+        let err = parse_email_list("a@example.com\nnot an email\nc@example.com").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert_eq!(err.text, "not an email");
+        assert!(
+            err.to_string().starts_with("line 2: \"not an email\""),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bulk_counts_every_outcome() {
+        let dir = directory();
+        dir.create_user(&person("a@example.com")).await.unwrap();
+        let b = dir.create_user(&person("b@example.com")).await.unwrap();
+        dir.set_active(&b.id, false).await.unwrap();
+        let emails: Vec<String> = ["a@example.com", "b@example.com", "c@example.com"]
+            .map(String::from)
+            .to_vec();
+        let dry = bulk_deactivate(&dir, &emails, 2, true, &|_| {}).await;
+        assert_eq!(
+            dry.summary,
+            BulkSummary {
+                would_deactivate: 1,
+                already_inactive: 1,
+                not_found: 1,
+                ..Default::default()
+            }
+        );
+        assert!(
+            dir.users().iter().any(|u| u.active),
+            "dry run changed nothing"
+        );
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let report = bulk_deactivate(&dir, &emails, 2, false, &|n| {
+            done.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        })
+        .await;
+        assert_eq!(
+            report.summary,
+            BulkSummary {
+                deactivated: 1,
+                already_inactive: 1,
+                not_found: 1,
+                ..Default::default()
+            }
+        );
+        assert_eq!(done.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert!(dir.users().iter().all(|u| !u.active));
+    }
+}
