@@ -100,6 +100,7 @@ async fn listing_pages_concurrently_after_a_count() {
         .session_login("admin", SecretString::from("p@ss"))
         .page_limit(2)
         .concurrency(3)
+        .count_first(true)
         .build()
         .unwrap();
     let query = UserQuery {

@@ -945,7 +945,22 @@ impl SimService for WorkfrontSim {
         if !is_version(version) {
             return render_failure(failure(404, format!("unknown API version {version}")));
         }
-        // Clients that can only POST send the real method as `method=`.
+        // Clients that can only POST send the real method as `method=`, and
+        // may send every parameter form-encoded in the body.
+        let form_body = req.method.as_str() == "POST"
+            && req
+                .header("content-type")
+                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+        let merged;
+        let req = if form_body && path != ["login"] {
+            let mut with_form = req.clone();
+            with_form.query.extend(req.form());
+            with_form.body = Default::default();
+            merged = with_form;
+            &merged
+        } else {
+            req
+        };
         let method = match (req.method.as_str(), req.query_get("method")) {
             ("POST", Some(m)) => m.to_ascii_uppercase(),
             (m, _) => m.to_owned(),
