@@ -148,6 +148,20 @@ pub trait AccessDirectory: Send + Sync {
 /// override it.
 #[async_trait]
 pub trait BulkDirectory: UserDirectory {
+    /// Finds the user of each email (ignoring case), `concurrency` look-ups
+    /// at a time: one outcome per email, in order.
+    async fn find_users_by_emails(
+        &self,
+        emails: &[String],
+        concurrency: usize,
+    ) -> Vec<Result<Option<User>>> {
+        futures::stream::iter(emails.iter().cloned())
+            .map(|email: String| async move { self.find_user_by_email(&email).await })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await
+    }
+
     /// Deactivates `ids`, `concurrency` at a time: one outcome per id, in
     /// order.
     async fn deactivate_many(&self, ids: &[UserId], concurrency: usize) -> Vec<Result<()>> {

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 use serde::Serialize;
 
 use crate::directory::{BulkDirectory, Directory};
@@ -402,11 +402,7 @@ pub async fn bulk_deactivate<D: BulkDirectory + ?Sized>(
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> BulkReport {
     let concurrency = concurrency.max(1);
-    let found: Vec<Result<Option<User>>> = futures::stream::iter(emails.iter().cloned())
-        .map(|email: String| async move { dir.find_user_by_email(&email).await })
-        .buffered(concurrency)
-        .collect()
-        .await;
+    let found = dir.find_users_by_emails(emails, concurrency).await;
     let mut results = Vec::with_capacity(emails.len());
     let mut targets = Vec::new();
     for (email, lookup) in emails.iter().zip(found) {

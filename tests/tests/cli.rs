@@ -455,6 +455,14 @@ async fn bulk_deactivate_workfront_uses_batches_and_counts_outcomes() {
             .all(|r| r.method != "PUT" && r.method != "DELETE"),
         "no per-user PUT, no DELETE"
     );
+    let lookups = log
+        .iter()
+        .filter(|r| r.path.ends_with("/user/search"))
+        .count();
+    assert_eq!(
+        lookups, 4,
+        "121 emails looked up in two searches of 100, in the dry run and the real run"
+    );
     let active: Vec<_> = sandbox
         .users()
         .into_iter()

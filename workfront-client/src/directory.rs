@@ -4,11 +4,14 @@
 //! (`homeGroupID`). Adding a member sets the user's home group (replacing the
 //! previous one); removing clears it.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use identity_core::directory::{
     AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
 };
+use identity_core::model::normalize_email;
 use identity_core::transport::{Method, Request};
 use identity_core::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Error, Group, GroupId, MembershipChange,
@@ -53,6 +56,25 @@ fn group(record: NamedObject) -> Group {
         member_count: None,
         raw,
     }
+}
+
+/// `emailAddr` is not unique in Workfront: of the accounts with this email,
+/// prefer the one whose login is the email, then an active one.
+fn pick_account(mut found: Vec<WorkfrontUser>, email: &str) -> Option<WorkfrontUser> {
+    found.retain(|u| {
+        u.email_addr
+            .as_deref()
+            .is_some_and(|e| normalize_email(e) == normalize_email(email))
+    });
+    found.sort_by_key(|u| {
+        (
+            !u.username
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(email.trim())),
+            !u.is_active.unwrap_or(true),
+        )
+    });
+    found.into_iter().next()
 }
 
 fn user_search(query: &UserQuery) -> Search {
@@ -175,18 +197,8 @@ impl UserDirectory for WorkfrontClient {
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let mut found = self.find_users_by_email(email).await?;
-        // emailAddr is not unique in Workfront: prefer the login that is the
-        // email, then an active account.
-        found.sort_by_key(|u| {
-            (
-                !u.username
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(email.trim())),
-                !u.is_active.unwrap_or(true),
-            )
-        });
-        Ok(found.into_iter().map(user).find(|u| u.has_email(email)))
+        let found = self.find_users_by_email(email).await?;
+        Ok(pick_account(found, email).map(user))
     }
 
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
@@ -369,10 +381,76 @@ fn role(found: NamedObject) -> Role {
     }
 }
 
-/// Deactivation through `POST /batch`: `PUT /user/{id} {"isActive": false}`
+/// Emails per `emailAddr in (...)` search of a bulk look-up.
+const EMAILS_PER_SEARCH: usize = 100;
+
+/// Bulk look-ups by `emailAddr in (...)` searches of 100 addresses, and
+/// deactivation through `POST /batch`: `PUT /user/{id} {"isActive": false}`
 /// in chunks of at most 50, `concurrency` chunks at a time.
 #[async_trait]
 impl BulkDirectory for WorkfrontClient {
+    async fn find_users_by_emails(
+        &self,
+        emails: &[String],
+        concurrency: usize,
+    ) -> Vec<Result<Option<User>>> {
+        // `in` compares exactly: ask for each address as given and
+        // lower-cased, and match ignoring case here.
+        let chunks: Vec<Vec<String>> = emails
+            .chunks(EMAILS_PER_SEARCH)
+            .map(<[String]>::to_vec)
+            .collect();
+        let searched: Vec<Result<Vec<WorkfrontUser>>> = futures::stream::iter(chunks)
+            .map(|chunk: Vec<String>| async move {
+                let mut values: Vec<String> = chunk.iter().map(|e| e.trim().to_owned()).collect();
+                values.extend(chunk.iter().map(|e| normalize_email(e)));
+                values.sort();
+                values.dedup();
+                let search = Search::new("user")
+                    .filter_in("emailAddr", values)
+                    .fields(USER_FIELDS.split(','));
+                self.search_all::<WorkfrontUser>(&search).await
+            })
+            .buffered(concurrency.max(1))
+            .collect()
+            .await;
+        let mut by_email: HashMap<String, Vec<WorkfrontUser>> = HashMap::new();
+        let mut chunk_errors: Vec<Option<Error>> = Vec::new();
+        for result in searched {
+            match result {
+                Ok(users) => {
+                    chunk_errors.push(None);
+                    for found in users {
+                        let key = normalize_email(found.email_addr.as_deref().unwrap_or(""));
+                        by_email.entry(key).or_default().push(found);
+                    }
+                }
+                Err(err) => chunk_errors.push(Some(err)),
+            }
+        }
+        let mut outcomes = Vec::with_capacity(emails.len());
+        for (i, email) in emails.iter().enumerate() {
+            if let Some(Some(err)) = chunk_errors.get(i / EMAILS_PER_SEARCH) {
+                outcomes.push(Err(err.clone()));
+                continue;
+            }
+            let candidates = by_email
+                .get(&normalize_email(email))
+                .cloned()
+                .unwrap_or_default();
+            let found = match pick_account(candidates, email) {
+                Some(found) => Ok(Some(user(found))),
+                // An address stored with other capitals: `cieq` finds it.
+                None if email.trim() != normalize_email(email) => {
+                    self.find_user_by_email(email).await
+                }
+                None => Ok(None),
+            };
+            outcomes.push(found);
+        }
+        outcomes
+    }
+
     async fn deactivate_many(&self, ids: &[UserId], concurrency: usize) -> Vec<Result<()>> {
         let ops: Vec<BatchOp> = ids
             .iter()
