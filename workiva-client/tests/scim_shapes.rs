@@ -41,23 +41,13 @@ async fn find_by_email_quotes_and_escapes_the_filter() {
         .and(header("authorization", "Bearer tok"))
         .and(query_param(
             "filter",
-            r#"emails.value eq "o\"brien@example.com""#,
+            r#"userName eq "o\"brien@example.com" or emails.value eq "o\"brien@example.com""#,
         ))
         .and(query_param("startIndex", "1"))
         .and(query_param("count", "5"))
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"totalResults": 0, "Resources": []})),
         )
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/scim/v2/Users"))
-        .and(query_param(
-            "filter",
-            r#"userName eq "o\"brien@example.com""#,
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"totalResults": 0})))
         .expect(1)
         .mount(&server)
         .await;
@@ -68,6 +58,40 @@ async fn find_by_email_quotes_and_escapes_the_filter() {
             .unwrap()
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn a_refused_combined_filter_falls_back_to_one_filter_at_a_time() {
+    let server = server(true).await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param(
+            "filter",
+            r#"userName eq "a@x.com" or emails.value eq "a@x.com""#,
+        ))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"scimType": "invalidFilter", "detail": "no or"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param("filter", r#"userName eq "a@x.com""#))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"totalResults": 0})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path("/scim/v2/Users")).and(query_param("filter", r#"emails.value eq "a@x.com""#))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"totalResults": 1, "Resources": [{"id": "u9", "userName": "alias", "emails": [{"value": "A@x.com"}]}]})))
+        .expect(1).mount(&server).await;
+    let found = client(&server)
+        .find_user_by_email("a@x.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id.as_str(), "u9");
 }
 
 #[tokio::test]

@@ -46,9 +46,14 @@ struct Table {
     by_id: HashMap<String, u64>,
 }
 
+/// Rendered rows by `(table, fields)`, then by row sequence: listing a page
+/// is then a copy of bytes. Cleared by every write.
+type RenderCache = HashMap<(&'static str, String), HashMap<u64, Vec<u8>>>;
+
 #[derive(Default)]
 struct State {
     tables: HashMap<&'static str, Table>,
+    render_cache: RenderCache,
     sessions: HashMap<String, Instant>,
     tokens: HashMap<String, Instant>,
     subscriptions: BTreeMap<String, Value>,
@@ -58,7 +63,22 @@ struct State {
 /// An error answer: status and message, rendered as Workfront's envelope.
 struct Failure(u16, String);
 
-type Outcome = Result<Value, Failure>;
+/// A successful answer's `data`: a value, or JSON already rendered.
+enum Payload {
+    Json(Value),
+    Raw(Vec<u8>),
+}
+
+impl Payload {
+    fn into_value(self) -> Value {
+        match self {
+            Payload::Json(value) => value,
+            Payload::Raw(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+}
+
+type Outcome = Result<Payload, Failure>;
 
 fn failure(status: u16, message: impl Into<String>) -> Failure {
     Failure(status, message.into())
@@ -324,12 +344,25 @@ impl WorkfrontSim {
     }
 
     fn row<'a>(state: &'a State, table: &str, id: &str) -> Option<&'a Map<String, Value>> {
-        let t = state.tables.get(table)?;
+        Self::table_row(&state.tables, table, id)
+    }
+
+    fn table_row<'a>(
+        tables: &'a HashMap<&'static str, Table>,
+        table: &str,
+        id: &str,
+    ) -> Option<&'a Map<String, Value>> {
+        let t = tables.get(table)?;
         t.by_id.get(id).and_then(|seq| t.rows.get(seq))
     }
 
     /// Renders a row with the requested `fields` (`*`, references).
-    fn render(state: &State, table: &str, row: &Map<String, Value>, fields: Option<&str>) -> Value {
+    fn render(
+        tables: &HashMap<&'static str, Table>,
+        table: &str,
+        row: &Map<String, Value>,
+        fields: Option<&str>,
+    ) -> Value {
         let mut out = Map::new();
         for key in ["ID", "objCode"] {
             if let Some(v) = row.get(key) {
@@ -360,8 +393,8 @@ impl WorkfrontSim {
                 let value = target
                     .and_then(|(_, id_field, table)| {
                         let id = row.get(*id_field)?.as_str()?;
-                        let target = Self::row(state, table, id)?;
-                        Some(Self::render(state, table, target, Some("")))
+                        let target = Self::table_row(tables, table, id)?;
+                        Some(Self::render(tables, table, target, Some("")))
                     })
                     .unwrap_or(Value::Null);
                 out.insert(reference.into(), value);
@@ -470,7 +503,13 @@ impl WorkfrontSim {
         )
     }
 
-    fn search(&self, state: &State, table: &str, req: &SimRequest, count_only: bool) -> Outcome {
+    fn search(
+        &self,
+        state: &mut State,
+        table: &'static str,
+        req: &SimRequest,
+        count_only: bool,
+    ) -> Outcome {
         let clauses = parse_clauses(req)?;
         let first: usize = req
             .query_get("$$FIRST")
@@ -486,19 +525,24 @@ impl WorkfrontSim {
                 format!("$$LIMIT may not exceed 2000 (got {limit})"),
             ));
         }
-        let Some(rows) = state.tables.get(table) else {
-            return Ok(if count_only {
+        let State {
+            tables,
+            render_cache,
+            ..
+        } = state;
+        let Some(rows) = tables.get(table) else {
+            return Ok(Payload::Json(if count_only {
                 json!({"count": 0})
             } else {
                 json!([])
-            });
+            }));
         };
         let matching = rows
             .rows
-            .values()
-            .filter(|row| clauses.iter().all(|c| c.matches(row)));
+            .iter()
+            .filter(|(_, row)| clauses.iter().all(|c| c.matches(row)));
         if count_only {
-            return Ok(json!({"count": matching.count()}));
+            return Ok(Payload::Json(json!({"count": matching.count()})));
         }
         let sort: Vec<(String, bool)> = req
             .query
@@ -512,18 +556,13 @@ impl WorkfrontSim {
                 })
             })
             .collect();
-        let fields = req.query_get("fields");
         // Rows are kept in ID order, so an ID sort (or none) needs no work.
         let natural = sort.iter().all(|(f, asc)| f == "ID" && *asc);
-        let page: Vec<Value> = if natural {
-            matching
-                .skip(first)
-                .take(limit)
-                .map(|row| Self::render(state, table, row, fields))
-                .collect()
+        let page: Vec<(&u64, &Map<String, Value>)> = if natural {
+            matching.skip(first).take(limit).collect()
         } else {
-            let mut all: Vec<&Map<String, Value>> = matching.collect();
-            all.sort_by(|a, b| {
+            let mut all: Vec<_> = matching.collect();
+            all.sort_by(|(_, a), (_, b)| {
                 for (field, asc) in &sort {
                     let x = a.get(field).and_then(text).unwrap_or_default();
                     let y = b.get(field).and_then(text).unwrap_or_default();
@@ -534,13 +573,25 @@ impl WorkfrontSim {
                 }
                 std::cmp::Ordering::Equal
             });
-            all.into_iter()
-                .skip(first)
-                .take(limit)
-                .map(|row| Self::render(state, table, row, fields))
-                .collect()
+            all.into_iter().skip(first).take(limit).collect()
         };
-        Ok(Value::Array(page))
+        let fields = req.query_get("fields");
+        let cache = render_cache
+            .entry((table, fields.unwrap_or("").to_owned()))
+            .or_default();
+        let mut body = Vec::with_capacity(page.len() * 256 + 2);
+        body.push(b'[');
+        for (i, (seq, row)) in page.into_iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            let rendered = cache.entry(*seq).or_insert_with(|| {
+                serde_json::to_vec(&Self::render(tables, table, row, fields)).unwrap_or_default()
+            });
+            body.extend_from_slice(rendered);
+        }
+        body.push(b']');
+        Ok(Payload::Raw(body))
     }
 
     /// Checks a user body against the guide's rules. `existing` is the id
@@ -640,6 +691,9 @@ impl WorkfrontSim {
                 Err(e) => Err(failure(400, format!("malformed JSON body: {e}"))),
             }
         };
+        if method != "GET" {
+            state.render_cache.clear();
+        }
         let fields = query.query_get("fields");
         let table_of = |code: &str| {
             OBJ_CODES
@@ -664,7 +718,12 @@ impl WorkfrontSim {
                     .ok_or_else(|| failure(404, format!("unknown object code {code}")))?;
                 let row = Self::row(state, table, id)
                     .ok_or_else(|| failure(404, format!("{code} {id} not found")))?;
-                Ok(Self::render(state, table, row, fields))
+                Ok(Payload::Json(Self::render(
+                    &state.tables,
+                    table,
+                    row,
+                    fields,
+                )))
             }
             ("POST", [code]) => {
                 let table = table_of(code)
@@ -697,7 +756,12 @@ impl WorkfrontSim {
                 journal.prior.push((table, seq, None));
                 let row =
                     Self::row(state, table, &id).ok_or_else(|| failure(500, "lost the new row"))?;
-                Ok(Self::render(state, table, row, fields))
+                Ok(Payload::Json(Self::render(
+                    &state.tables,
+                    table,
+                    row,
+                    fields,
+                )))
             }
             ("PUT", [code, id]) => {
                 let table = table_of(code)
@@ -732,7 +796,12 @@ impl WorkfrontSim {
                 row.insert("lastUpdateDate".into(), json!(rfc3339(SystemTime::now())));
                 let row =
                     Self::row(state, table, id).ok_or_else(|| failure(500, "lost the row"))?;
-                Ok(Self::render(state, table, row, fields))
+                Ok(Payload::Json(Self::render(
+                    &state.tables,
+                    table,
+                    row,
+                    fields,
+                )))
             }
             ("DELETE", [code, id]) => {
                 let table = table_of(code)
@@ -747,7 +816,7 @@ impl WorkfrontSim {
                     .ok_or_else(|| failure(404, format!("{code} {id} not found")))?;
                 let prior = t.rows.remove(&seq);
                 journal.prior.push((table, seq, prior));
-                Ok(json!({"success": true}))
+                Ok(Payload::Json(json!({"success": true})))
             }
             _ => Err(failure(
                 404,
@@ -757,6 +826,7 @@ impl WorkfrontSim {
     }
 
     fn undo(state: &mut State, journal: Journal) {
+        state.render_cache.clear();
         for (table, seq, prior) in journal.prior.into_iter().rev() {
             let Some(t) = state.tables.get_mut(table) else {
                 continue;
@@ -831,7 +901,7 @@ impl WorkfrontSim {
                 &op_req,
                 &body,
             ) {
-                Ok(value) => results.push(value),
+                Ok(value) => results.push(value.into_value()),
                 Err(Failure(status, message)) if self.config.atomic_batch => {
                     Self::undo(state, journal);
                     return Err(failure(
@@ -845,7 +915,7 @@ impl WorkfrontSim {
                 Err(Failure(_, message)) => results.push(json!({"error": {"message": message}})),
             }
         }
-        Ok(Value::Array(results))
+        Ok(Payload::Json(Value::Array(results)))
     }
 
     fn subscriptions(&self, state: &mut State, req: &SimRequest, rest: &[&str]) -> SimResponse {
@@ -979,7 +1049,14 @@ impl SimService for WorkfrontSim {
             self.operate(&mut state, &mut journal, &method, path, req, &req.body)
         };
         match outcome {
-            Ok(data) => SimResponse::json(200, &json!({ "data": data })),
+            Ok(Payload::Json(data)) => SimResponse::json(200, &json!({ "data": data })),
+            Ok(Payload::Raw(data)) => {
+                let mut body = Vec::with_capacity(data.len() + 10);
+                body.extend_from_slice(b"{\"data\":");
+                body.extend_from_slice(&data);
+                body.push(b'}');
+                SimResponse::raw_json(200, body.into())
+            }
             Err(fail) => render_failure(fail),
         }
     }

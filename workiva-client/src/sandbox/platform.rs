@@ -58,6 +58,15 @@ fn looks_like_email(email: &str) -> bool {
     identity_core::model::validate_email(email).is_ok()
 }
 
+/// A list answer, serialized straight from the stored records. The last
+/// page carries `"nextPageToken": null`, as the guide shows.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListBody<'a, T> {
+    data: Vec<&'a T>,
+    next_page_token: Option<String>,
+}
+
 /// An opaque page token: the cursor and a fingerprint of the filters, so a
 /// token replayed with other filters is refused like a real server would.
 fn encode_token(after: u64, fingerprint: u64) -> String {
@@ -501,9 +510,13 @@ impl PlatformSim {
         };
         let end = (start + size).min(items.len());
         let next = (end < items.len()).then(|| encode_token(end as u64, print));
+        let data: Vec<&T> = items[start.min(end)..end].iter().collect();
         SimResponse::json(
             200,
-            &json!({"data": &items[start.min(end)..end], "nextPageToken": next}),
+            &ListBody {
+                data,
+                next_page_token: next,
+            },
         )
     }
 
@@ -529,7 +542,13 @@ impl PlatformSim {
                 .and_then(|id| state.seq_by_id.get(id))
                 .and_then(|seq| state.users.get(seq));
             let data: Vec<&WorkivaUser> = user.into_iter().collect();
-            return SimResponse::json(200, &json!({"data": data}));
+            return SimResponse::json(
+                200,
+                &ListBody {
+                    data,
+                    next_page_token: None,
+                },
+            );
         }
         let mut data = Vec::with_capacity(size);
         let mut last = after;
@@ -547,7 +566,13 @@ impl PlatformSim {
         }
         // The last page carries `"nextPageToken": null`, as the guide shows.
         let next = more.then(|| encode_token(last, print));
-        SimResponse::json(200, &json!({"data": data, "nextPageToken": next}))
+        SimResponse::json(
+            200,
+            &ListBody {
+                data,
+                next_page_token: next,
+            },
+        )
     }
 
     fn create_user(&self, state: &mut State, req: &SimRequest) -> SimResponse {

@@ -189,17 +189,25 @@ impl UserDirectory for ScimClient {
         self.get_user_raw(id.as_str()).await.map(user)
     }
 
-    /// Looks up `emails.value eq`, then `userName eq` (users are created
-    /// with the email as userName); without filter support, scans.
+    /// One look-up, `userName eq "…" or emails.value eq "…"` (users are
+    /// created with the email as userName); a server that refuses the
+    /// combined filter gets the two halves one after the other; without
+    /// filter support, a scan.
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         if !self.filters_supported().await? {
             return self.first_user_matching(None, email).await;
         }
-        for attribute in ["emails.value", "userName"] {
-            if let Some(found) = self
-                .first_user_matching(Some(eq(attribute, email.trim())), email)
-                .await?
-            {
+        let by_name = eq("userName", email.trim());
+        let by_email = eq("emails.value", email.trim());
+        match self
+            .first_user_matching(Some(format!("{by_name} or {by_email}")), email)
+            .await
+        {
+            Err(Error::Validation { .. }) => {}
+            other => return other,
+        }
+        for filter in [by_name, by_email] {
+            if let Some(found) = self.first_user_matching(Some(filter), email).await? {
                 return Ok(Some(found));
             }
         }
