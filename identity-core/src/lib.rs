@@ -56,6 +56,6 @@ pub use ensure::{Ensured, ensure_user};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, Membership, MembershipChange,
-    NewUser, Page, Role, RoleId, User, UserId, UserPatch, UserQuery,
+    NewUser, Page, RawRecord, Role, RoleId, User, UserId, UserPatch, UserQuery,
 };
 pub use retry::{Idempotency, RateLimiter, RetryPolicy};

@@ -14,7 +14,7 @@ use crate::directory::{
 use crate::error::{Error, Reply, Result};
 use crate::model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, MembershipChange, NewUser,
-    Page, Role, RoleId, User, UserId, UserPatch, UserQuery, normalize_email,
+    Page, RawRecord, Role, RoleId, User, UserId, UserPatch, UserQuery, normalize_email,
 };
 
 /// The operations a fault can be injected into.
@@ -334,7 +334,9 @@ impl UserDirectory for InMemoryDirectory {
                 groups: Vec::new(),
                 access_level: None,
                 updated_at: None,
-                raw: json!({"id": id.as_str(), "email": new_user.email}),
+                raw: RawRecord::from_serialize(
+                    &json!({"id": id.as_str(), "email": new_user.email}),
+                ),
             };
             state.users.insert(id.clone(), user.clone());
             state.by_email.insert(key, id);

@@ -9,6 +9,7 @@ use std::fmt;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 
@@ -113,6 +114,66 @@ pub fn validate_email(email: &str) -> Result<()> {
     Ok(())
 }
 
+/// A vendor's record exactly as it was received: its JSON text, parsed only
+/// when asked for. Users are listed by the million, so their records are not
+/// turned into `Value` trees nobody reads; nothing is lost either.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawRecord(Box<RawValue>);
+
+impl RawRecord {
+    /// Wraps JSON text received from a vendor.
+    pub fn new(raw: Box<RawValue>) -> Self {
+        Self(raw)
+    }
+
+    /// Serializes a value into a record.
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Self {
+        serde_json::value::to_raw_value(value).map_or_else(|_| Self::default(), Self)
+    }
+
+    /// JSON `null`.
+    pub fn null() -> Self {
+        Self(RawValue::NULL.to_owned())
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The record parsed into a `Value`.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+
+    /// One top-level field of the record, parsed.
+    pub fn field(&self, key: &str) -> Option<Value> {
+        match self.value() {
+            Value::Object(mut map) => map.remove(key),
+            _ => None,
+        }
+    }
+}
+
+impl Default for RawRecord {
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for RawRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A user as a directory holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -148,7 +209,7 @@ pub struct User {
     pub updated_at: Option<String>,
     /// The vendor's full record, unknown fields included.
     #[serde(default)]
-    pub raw: Value,
+    pub raw: RawRecord,
 }
 
 impl User {
@@ -503,8 +564,9 @@ mod tests {
             groups: vec![],
             access_level: None,
             updated_at: None,
-            raw: Value::Null,
+            raw: RawRecord::default(),
         };
         assert!(user.has_email(" jane.doe@example.COM"));
+        assert_eq!(user.raw.value(), Value::Null);
     }
 }

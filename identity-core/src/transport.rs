@@ -562,7 +562,8 @@ impl HttpClient {
                 Some(response.status().as_u16()),
             ));
         }
-        let mut body = bytes::BytesMut::new();
+        let expected = response.content_length().map_or(0, |n| n as usize);
+        let mut body = bytes::BytesMut::with_capacity(expected.min(limit));
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
             if body.len() + chunk.len() > limit {
                 return Err(Error::decode(

@@ -15,9 +15,10 @@ use identity_core::model::normalize_email;
 use identity_core::transport::{Method, Request};
 use identity_core::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Error, Group, GroupId, MembershipChange,
-    NewUser, Page, Result, Role, RoleId, User, UserId, UserPatch, UserQuery,
+    NewUser, Page, RawRecord, Result, Role, RoleId, User, UserId, UserPatch, UserQuery,
 };
 use secrecy::ExposeSecret;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::batch::BatchOptions;
@@ -31,7 +32,7 @@ pub const ACCESS_LEVEL_NAME: &str = "accessLevel";
 pub const HOME_GROUP_NAME: &str = "homeGroup";
 
 pub(crate) fn user(record: WorkfrontUser) -> User {
-    let raw = serde_json::to_value(&record).unwrap_or_default();
+    let raw = RawRecord::from_serialize(&record);
     User {
         id: UserId::new(record.id),
         email: record.email_addr.unwrap_or_default(),
@@ -46,6 +47,48 @@ pub(crate) fn user(record: WorkfrontUser) -> User {
         updated_at: record.last_update_date,
         raw,
     }
+}
+
+/// The fields a listed user's model needs, decoded without `flatten`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed {
+    #[serde(rename = "ID")]
+    id: String,
+    username: Option<String>,
+    email_addr: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    name: Option<String>,
+    is_active: Option<bool>,
+    #[serde(rename = "accessLevelID")]
+    access_level_id: Option<String>,
+    #[serde(rename = "homeGroupID")]
+    home_group_id: Option<String>,
+    #[serde(rename = "roleID")]
+    role_id: Option<String>,
+    last_update_date: Option<String>,
+}
+
+/// A listed user: its record is kept as received, the model's fields are
+/// read from it in one pass (the listing hot path).
+fn user_from_raw(raw: Box<RawValue>) -> Result<User> {
+    let listed: Listed = serde_json::from_str(raw.get())
+        .map_err(|e| Error::decode(format!("user record: {e}"), raw.get().as_bytes(), None))?;
+    Ok(User {
+        id: UserId::new(listed.id),
+        email: listed.email_addr.unwrap_or_default(),
+        username: listed.username,
+        first_name: listed.first_name,
+        last_name: listed.last_name,
+        display_name: listed.name,
+        active: listed.is_active.unwrap_or(true),
+        roles: listed.role_id.into_iter().map(RoleId::new).collect(),
+        groups: listed.home_group_id.into_iter().map(GroupId::new).collect(),
+        access_level: listed.access_level_id.map(AccessLevelId::new),
+        updated_at: listed.last_update_date,
+        raw: RawRecord::new(raw),
+    })
 }
 
 fn group(record: NamedObject) -> Group {
@@ -184,10 +227,17 @@ impl UserDirectory for WorkfrontClient {
     }
 
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
-        self.search_pages::<WorkfrontUser>(&user_search(query), self.list_options())
-            .map_ok(|page| Page {
-                items: page.items.into_iter().map(user).collect(),
-                total: page.total,
+        self.search_pages::<Box<RawValue>>(&user_search(query), self.list_options())
+            .map(|page| {
+                let page = page?;
+                Ok(Page {
+                    items: page
+                        .items
+                        .into_iter()
+                        .map(user_from_raw)
+                        .collect::<Result<_>>()?,
+                    total: page.total,
+                })
             })
             .boxed()
     }

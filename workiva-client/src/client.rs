@@ -255,7 +255,7 @@ pub struct UserFilter {
 }
 
 impl UserFilter {
-    fn query(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
         let mut query = Vec::new();
         if let Some(email) = &self.email {
             query.push(("email", email.clone()));
@@ -267,7 +267,7 @@ impl UserFilter {
     }
 }
 
-fn path<const N: usize>(rest: [&str; N]) -> Vec<String> {
+pub(crate) fn path<const N: usize>(rest: [&str; N]) -> Vec<String> {
     API.iter()
         .chain(rest.iter())
         .map(|s| (*s).to_owned())
@@ -301,7 +301,7 @@ impl WorkivaClient {
         self.inner.page_size
     }
 
-    fn paged<T>(
+    pub(crate) fn paged<T>(
         &self,
         segments: Vec<String>,
         query: Vec<(&'static str, String)>,

@@ -1,11 +1,15 @@
 //! Conversions between Workiva wire models and the identity-core model.
 
-use identity_core::{Group, GroupId, NewUser, Role, RoleId, User, UserId, UserPatch};
+use identity_core::{
+    Error, Group, GroupId, NewUser, RawRecord, Result, Role, RoleId, User, UserId, UserPatch,
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::models::{CreateUser, UpdateUser, WorkivaGroup, WorkivaRole, WorkivaUser};
 
 pub(crate) fn user(record: WorkivaUser) -> User {
-    let raw = serde_json::to_value(&record).unwrap_or_default();
+    let raw = RawRecord::from_serialize(&record);
     User {
         id: UserId::new(record.id),
         email: record.email.unwrap_or_default(),
@@ -25,6 +29,46 @@ pub(crate) fn user(record: WorkivaUser) -> User {
         updated_at: record.updated_at,
         raw,
     }
+}
+
+/// The fields a listed user's model needs, decoded without `flatten`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed {
+    id: String,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    display_name: Option<String>,
+    active: Option<bool>,
+    roles: Option<Vec<String>>,
+    updated_at: Option<String>,
+}
+
+/// A listed user: its record is kept as received, the model's fields are
+/// read from it in one pass (the listing hot path).
+pub(crate) fn user_from_raw(raw: Box<RawValue>) -> Result<User> {
+    let listed: Listed = serde_json::from_str(raw.get())
+        .map_err(|e| Error::decode(format!("user record: {e}"), raw.get().as_bytes(), None))?;
+    Ok(User {
+        id: UserId::new(listed.id),
+        email: listed.email.unwrap_or_default(),
+        username: None,
+        first_name: listed.first_name,
+        last_name: listed.last_name,
+        display_name: listed.display_name,
+        active: listed.active.unwrap_or(true),
+        roles: listed
+            .roles
+            .unwrap_or_default()
+            .into_iter()
+            .map(RoleId::new)
+            .collect(),
+        groups: Vec::new(),
+        access_level: None,
+        updated_at: listed.updated_at,
+        raw: RawRecord::new(raw),
+    })
 }
 
 pub(crate) fn group(record: WorkivaGroup) -> Group {

@@ -26,12 +26,22 @@ impl UserDirectory for WorkivaClient {
             email: query.email.clone(),
             updated_since: query.updated_since.clone(),
         };
-        self.list_users_raw(&filter)
-            .map_ok(|page| Page {
-                items: page.items.into_iter().map(convert::user).collect(),
+        self.paged::<Box<serde_json::value::RawValue>>(
+            crate::client::path(["users"]),
+            filter.query(),
+        )
+        .map(|page| {
+            let page = page?;
+            Ok(Page {
+                items: page
+                    .items
+                    .into_iter()
+                    .map(convert::user_from_raw)
+                    .collect::<Result<_>>()?,
                 total: page.total,
             })
-            .boxed()
+        })
+        .boxed()
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {

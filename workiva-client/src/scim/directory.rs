@@ -16,7 +16,7 @@ use super::filter::eq;
 use super::models::{MultiValue, PatchOperation, ScimGroup, ScimName, ScimUser, USER_SCHEMA};
 
 fn user(record: ScimUser) -> User {
-    let raw = serde_json::to_value(&record).unwrap_or_default();
+    let raw = identity_core::RawRecord::from_serialize(&record);
     let email = record.email();
     let name = record.name.unwrap_or_default();
     User {
