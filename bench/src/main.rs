@@ -66,6 +66,13 @@ enum Cmd {
         #[arg(long)]
         users: usize,
     },
+    /// List every user of a Workfront simulator at BASE; print: users ms.
+    ListWorkfront {
+        #[arg(long)]
+        base: String,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,7 +146,15 @@ fn spawn_sim(vendor: SimVendor, users: usize) -> ChildSim {
         SimVendor::Workfront => "workfront",
     };
     let mut child = Command::new(exe)
-        .args(["serve", "--vendor", name, "--users", &users.to_string()])
+        .args([
+            "serve",
+            "--vendor",
+            name,
+            "--users",
+            &users.to_string(),
+            "--latency-ms",
+            "0",
+        ])
         .stdout(Stdio::piped())
         .stdin(Stdio::piped())
         .spawn()
@@ -155,7 +170,7 @@ fn spawn_sim(vendor: SimVendor, users: usize) -> ChildSim {
     }
 }
 
-async fn serve(vendor: SimVendor, users: usize, port: u16) {
+async fn serve(vendor: SimVendor, users: usize, port: u16, latency_ms: u64) {
     let services: Vec<Arc<dyn SimService>> = match vendor {
         SimVendor::Workiva => vec![WorkivaSandbox::builder().seed_users(users).build_service()],
         SimVendor::Workfront => vec![
@@ -167,6 +182,7 @@ async fn serve(vendor: SimVendor, users: usize, port: u16) {
     let options = SimOptions {
         port,
         log_requests: false,
+        faults: latency(latency_ms),
         ..SimOptions::default()
     };
     let server = SimServer::start(services, options)
@@ -636,8 +652,16 @@ async fn main() {
             vendor,
             users,
             port,
-        }) => return serve(*vendor, *users, *port).await,
+        }) => return serve(*vendor, *users, *port, args.latency_ms).await,
         Some(Cmd::Rss { users }) => return rss(*users).await,
+        Some(Cmd::ListWorkfront { base, concurrency }) => {
+            let client = workfront_client(base, *concurrency);
+            warm_workfront(&client).await;
+            let start = Instant::now();
+            let n = count_users(&client).await;
+            println!("{n} {}", start.elapsed().as_millis());
+            return;
+        }
         None => {}
     }
     let mut rows = Vec::new();

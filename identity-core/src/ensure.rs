@@ -5,10 +5,8 @@ use serde::Serialize;
 use crate::directory::UserDirectory;
 use crate::error::{Error, Result};
 use crate::model::{NewUser, User};
-
-/// How many creates `ensure_user` sends at most when each one fails
-/// ambiguously and the look-up after it finds nothing.
-const MAX_CREATE_ATTEMPTS: u32 = 3;
+use crate::retry::{Idempotency, RetryDecision, RetryPolicy};
+use tokio::time::Instant;
 
 /// What [`ensure_user`] did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,7 +39,8 @@ impl Ensured {
     }
 }
 
-/// Finds the user with `new_user`'s email (case-insensitive), or creates it.
+/// Finds the user with `new_user`'s email (case-insensitive), or creates it,
+/// repeating creates as [`RetryPolicy::default`] allows.
 ///
 /// After a conflict, or a failure that may have been committed (a timeout or
 /// dropped connection after sending, a 5xx), it looks the email up again
@@ -53,9 +52,23 @@ pub async fn ensure_user<D>(dir: &D, new_user: &NewUser) -> Result<Ensured>
 where
     D: UserDirectory + ?Sized,
 {
+    ensure_user_with(dir, new_user, &RetryPolicy::default()).await
+}
+
+/// [`ensure_user`] with the policy that paces repeated creates: the look-up
+/// before each repeat makes it safe, the policy bounds how many and how fast.
+pub async fn ensure_user_with<D>(
+    dir: &D,
+    new_user: &NewUser,
+    policy: &RetryPolicy,
+) -> Result<Ensured>
+where
+    D: UserDirectory + ?Sized,
+{
     if let Some(user) = dir.find_user_by_email(&new_user.email).await? {
         return Ok(Ensured::Existing(user));
     }
+    let started = Instant::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -64,7 +77,7 @@ where
             Err(error) => error,
         };
         let conflict = matches!(error, Error::Conflict { .. });
-        if !conflict && !error.is_ambiguous() {
+        if !conflict && !error.is_ambiguous() && !error.is_retryable() {
             return Err(error);
         }
         tracing::debug!(%error, attempt, "create failed; looking the email up again");
@@ -77,8 +90,12 @@ where
                 Ensured::Created(user)
             });
         }
-        if conflict || attempt >= MAX_CREATE_ATTEMPTS {
+        if conflict {
             return Err(error);
+        }
+        match policy.decide(attempt, &error, Idempotency::MarkedSafe, started.elapsed()) {
+            RetryDecision::RetryAfter(delay) => tokio::time::sleep(delay).await,
+            RetryDecision::Permanent | RetryDecision::Exhausted => return Err(error),
         }
     }
 }

@@ -52,7 +52,7 @@ pub mod transport;
 pub use directory::{
     AccessDirectory, BulkDirectory, Directory, GroupDirectory, ResultStream, UserDirectory,
 };
-pub use ensure::{Ensured, ensure_user};
+pub use ensure::{Ensured, ensure_user, ensure_user_with};
 pub use error::{Error, ErrorKind, Result};
 pub use model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, Membership, MembershipChange,

@@ -180,6 +180,9 @@ pub struct FaultConfig {
     pub rate_limited_rate: f64,
     /// The `Retry-After` seconds sent with a 429, if any.
     pub retry_after_secs: Option<u64>,
+    /// Share of 429s sent without `Retry-After` even when
+    /// `retry_after_secs` is set (0 to 1).
+    pub retry_after_omitted_rate: f64,
     /// Probability that a `POST` is committed and its connection dropped.
     pub commit_then_drop_rate: f64,
     /// Paths (prefix match) faults never touch, e.g. token endpoints.
@@ -194,6 +197,7 @@ impl Default for FaultConfig {
             unavailable_rate: 0.0,
             rate_limited_rate: 0.0,
             retry_after_secs: None,
+            retry_after_omitted_rate: 0.0,
             commit_then_drop_rate: 0.0,
             exempt_prefixes: Vec::new(),
         }
@@ -242,6 +246,8 @@ pub struct LoggedRequest {
     pub at: Duration,
     /// The request body (for shape assertions).
     pub body: Bytes,
+    /// The client's `x-request-id` (one per logical request, kept on retries).
+    pub request_id: Option<String>,
 }
 
 struct Shared {
@@ -434,7 +440,7 @@ async fn handle(
         .exempt_prefixes
         .iter()
         .any(|p| req.path.starts_with(p.as_str()));
-    let (disposition, delay) = {
+    let (disposition, delay, omit_retry_after) = {
         let mut rng = shared.rng.lock().unwrap_or_else(|e| e.into_inner());
         let jitter = if faults.jitter.is_zero() {
             Duration::ZERO
@@ -453,7 +459,8 @@ async fn handle(
         } else {
             Disposition::Served
         };
-        (disposition, faults.latency + jitter)
+        let omit = rng.random::<f64>() < faults.retry_after_omitted_rate;
+        (disposition, faults.latency + jitter, omit)
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -466,12 +473,12 @@ async fn handle(
             &serde_json::json!({"message": "service unavailable (injected)"}),
         ),
         Disposition::InjectedRateLimited => {
-            retry_after_secs = faults.retry_after_secs;
+            retry_after_secs = faults.retry_after_secs.filter(|_| !omit_retry_after);
             let response = SimResponse::json(
                 429,
                 &serde_json::json!({"message": "too many requests (injected)"}),
             );
-            match faults.retry_after_secs {
+            match retry_after_secs {
                 Some(secs) => response.with_header(http::header::RETRY_AFTER, &secs.to_string()),
                 None => response,
             }
@@ -506,6 +513,7 @@ async fn handle(
                 retry_after_secs,
                 at,
                 body: req.body.clone(),
+                request_id: req.header("x-request-id").map(str::to_owned),
             });
     }
     if disposition == Disposition::CommittedThenDropped {

@@ -19,6 +19,9 @@ use crate::retry::{Idempotency, RateLimiter, RetryDecision, RetryPolicy, parse_r
 pub use reqwest::Method;
 pub use reqwest::header::{HeaderMap, HeaderName};
 
+/// The header carrying one id per logical request, the same on its retries.
+pub const REQUEST_ID: &str = "x-request-id";
+
 /// The user agent sent with every request.
 pub const USER_AGENT: &str = concat!("identity-sdk/", env!("CARGO_PKG_VERSION"));
 
@@ -431,12 +434,17 @@ impl HttpClient {
     async fn send_with_retries(&self, request: &Request) -> Result<Response> {
         let policy = &self.inner.config.retry;
         let started = Instant::now();
+        // One id for the logical request and all its retries, so a server
+        // log (or a test) can tell a retry from a new request.
+        let request_id = format!("{:016x}", rand::random::<u64>());
         let mut attempt = 0u32;
         let mut refreshed_after_401 = false;
         loop {
             attempt += 1;
             let credential = self.credential(request).await?;
-            let result = self.attempt(request, credential.as_ref()).await;
+            let result = self
+                .attempt(request, credential.as_ref(), &request_id)
+                .await;
             let span = tracing::Span::current();
             span.record("attempt", attempt);
             let error = match result {
@@ -505,6 +513,7 @@ impl HttpClient {
         &self,
         request: &Request,
         credential: Option<&CachedToken>,
+        request_id: &str,
     ) -> Result<Response> {
         if let Some(limiter) = &self.inner.config.limiter {
             limiter.acquire().await;
@@ -513,7 +522,8 @@ impl HttpClient {
             .inner
             .http
             .request(request.method.clone(), self.url(request)?)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(REQUEST_ID, request_id);
         if let (Some(auth), Some(token)) = (&self.inner.auth, credential) {
             let (name, value) = auth.header(token)?;
             builder = builder.header(name, value);

@@ -33,7 +33,7 @@ proptest! {
         preexisting in any::<bool>(),
         shout in any::<bool>(),
     ) {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
         rt.block_on(async {
             let dir = InMemoryDirectory::new();
             if preexisting {
@@ -69,7 +69,7 @@ proptest! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn commit_then_drop_returns_the_committed_user() {
     let dir = InMemoryDirectory::new();
     dir.inject(Operation::Create, Fault::CommitThenDrop);
@@ -82,7 +82,7 @@ async fn commit_then_drop_returns_the_committed_user() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn timeout_before_commit_retries_the_create_after_looking() {
     let dir = InMemoryDirectory::new();
     dir.inject(Operation::Create, Fault::TimeoutBeforeCommit);
@@ -91,7 +91,7 @@ async fn timeout_before_commit_retries_the_create_after_looking() {
     assert_eq!(dir.users().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unexplained_conflict_is_returned() {
     let dir = InMemoryDirectory::new();
     dir.inject(Operation::Create, Fault::SpuriousConflict);
@@ -102,7 +102,7 @@ async fn unexplained_conflict_is_returned() {
     assert!(dir.users().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn ambiguous_503_is_looked_up_then_created_once() {
     let dir = InMemoryDirectory::new();
     dir.inject(Operation::Create, Fault::Unavailable);
@@ -111,7 +111,7 @@ async fn ambiguous_503_is_looked_up_then_created_once() {
     assert_eq!(dir.creates_committed(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn failing_lookup_is_an_error_and_creates_nothing() {
     let dir = InMemoryDirectory::new();
     dir.inject(Operation::FindByEmail, Fault::Unavailable);
