@@ -4,6 +4,7 @@
 //! `bench` runs them all and prints a Markdown table; `bench serve` and
 //! `bench rss` are the child processes some benchmarks need, so that the
 //! simulator's own memory and CPU are not counted against the client.
+#![forbid(unsafe_code)]
 // A benchmark harness reports on stdout and aborts on a broken set-up.
 #![allow(
     clippy::print_stdout,

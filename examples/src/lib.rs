@@ -4,6 +4,7 @@
 //!
 //! The binaries are thin: the work itself is in
 //! [`identity_core::lifecycle`] and [`identity_core::report`].
+#![forbid(unsafe_code)]
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -156,22 +156,34 @@ where
                 {
                     finished.store(true, Ordering::SeqCst);
                 }
-                result
+                (offset, result)
             }
         })
         .buffered(plan.concurrency.max(1))
-        .scan(false, move |done, result| {
+        .scan(false, move |done, (offset, result)| {
             if *done {
                 return futures::future::ready(None);
             }
             let item = match result {
                 Ok(items) => {
                     // A short page is the last one, whatever else is in flight.
+                    let end = offset + items.len() as u64;
                     *done = (items.len() as u64) < page_size;
-                    Ok(Page {
-                        items,
-                        total: plan.known_total,
-                    })
+                    match plan.known_total {
+                        // Ending before the announced total would be a
+                        // silently short listing: say so instead.
+                        Some(total) if *done && end < total => Err(Error::decode(
+                            format!(
+                                "the server announced {total} items but the listing ended at {end}"
+                            ),
+                            b"",
+                            None,
+                        )),
+                        _ => Ok(Page {
+                            items,
+                            total: plan.known_total,
+                        }),
+                    }
                 }
                 Err(err) => {
                     *done = true;
@@ -406,6 +418,23 @@ mod tests {
         .concat()
         .await;
         assert_eq!(items.len(), 30);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn offset_total_that_lies_high_is_an_error_not_a_short_list() {
+        let plan = OffsetPlan {
+            page_size: 10,
+            concurrency: 2,
+            known_total: Some(50),
+        };
+        let results: Vec<_> = offset_pages(plan, |offset, limit| async move {
+            Ok((offset..(offset + limit).min(25)).collect::<Vec<u64>>())
+        })
+        .collect()
+        .await;
+        let last = results.last().unwrap();
+        assert!(matches!(last, Err(Error::Decode { .. })), "{last:?}");
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2);
     }
 
     #[tokio::test(start_paused = true)]

@@ -251,3 +251,20 @@ fn remote_http_base_is_refused() {
     let err = HttpClient::new(config, None, Arc::new(DefaultClassifier)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RefusedByPolicy);
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_not_buffered() {
+    let server = MockServer::start().await;
+    Mock::given(path("/big"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("x".repeat(50_000), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let mut config = TransportConfig::new(server.uri().parse().unwrap());
+    config.max_body_bytes = 1024;
+    let c = HttpClient::new(config, None, Arc::new(DefaultClassifier)).unwrap();
+    let err = c.send(&Request::get(["big"])).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.to_string().contains("1024-byte limit"), "{err}");
+}

@@ -709,7 +709,32 @@ async fn secrets_never_reach_output_even_at_trace() {
         ("WORKFRONT_PASSWORD", "canary-password-a7c3".into()),
         ("RUST_LOG", "trace".into()),
     ];
-    for vendor in ["workiva", "workfront"] {
+    let mut runs: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("workiva", canaries.clone()),
+        ("workfront", canaries.clone()),
+    ];
+    runs.push((
+        "workiva-scim",
+        vec![
+            ("WORKIVA_SCIM_URL", workiva.scim_base_url()),
+            ("WORKIVA_SCIM_TOKEN", "canary-scim-token-91b2".into()),
+            ("RUST_LOG", "trace".into()),
+        ],
+    ));
+    runs.push((
+        "workfront",
+        vec![
+            ("WORKFRONT_BASE_URL", workfront.base_url()),
+            ("WORKFRONT_IMS_URL", workfront.base_url()),
+            ("WORKFRONT_IMS_CLIENT_ID", "sandbox-ims-client".into()),
+            (
+                "WORKFRONT_IMS_CLIENT_SECRET",
+                "canary-ims-secret-44d0".into(),
+            ),
+            ("RUST_LOG", "trace".into()),
+        ],
+    ));
+    for (vendor, canaries) in runs {
         let out = run(
             "deprovision",
             &["--vendor", vendor, "--email", "user0@example.com"],

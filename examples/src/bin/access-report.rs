@@ -1,4 +1,5 @@
 //! `access-report`: who has access where, across every configured app.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

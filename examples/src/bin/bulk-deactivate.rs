@@ -1,4 +1,5 @@
 //! `bulk-deactivate`: deactivate every user listed in a file.
+#![forbid(unsafe_code)]
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

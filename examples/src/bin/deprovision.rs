@@ -1,4 +1,5 @@
 //! `deprovision`: deactivate a user (or, explicitly, delete it).
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

@@ -1,5 +1,6 @@
 //! `provision`: create a user (or find the existing one), then give it the
 //! named groups, roles and access level. Idempotent.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

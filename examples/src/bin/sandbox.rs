@@ -1,5 +1,6 @@
 //! `sandbox`: serve the Workiva (Platform API + SCIM) and Workfront
 //! simulators on one loopback port until interrupted.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 use std::time::Duration;

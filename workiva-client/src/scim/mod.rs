@@ -302,6 +302,16 @@ impl ScimClient {
                 }
                 let page: ListResponse<T> = client.inner.http.json(&request).await?;
                 let served = page.resources.len() as u64;
+                if served == 0 && start <= page.total_results {
+                    return Err(Error::decode(
+                        format!(
+                            "totalResults is {} but the page at startIndex {start} is empty",
+                            page.total_results
+                        ),
+                        b"",
+                        Some(200),
+                    ));
+                }
                 let next = start + served;
                 let more = served > 0 && next <= page.total_results;
                 Ok(CursorPage {

@@ -1,0 +1,10 @@
+//! The Workfront search-page decoder on arbitrary bytes.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use workfront_client::models::{Envelope, WorkfrontUser};
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(err) = identity_core::transport::decode_json::<Envelope<Vec<WorkfrontUser>>>(data, Some(200)) {
+        assert!(err.to_string().len() < 1024);
+    }
+});

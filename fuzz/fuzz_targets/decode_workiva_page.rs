@@ -1,0 +1,11 @@
+//! The Workiva list-page decoder on arbitrary bytes: an error, never a panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use workiva_client::models::{ListEnvelope, WorkivaUser};
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(err) = identity_core::transport::decode_json::<ListEnvelope<WorkivaUser>>(data, Some(200)) {
+        // The error keeps only a short excerpt of what it could not decode.
+        assert!(err.to_string().len() < 1024);
+    }
+});

@@ -1,0 +1,14 @@
+//! The emails-file parser: accepts only valid addresses, or names a bad line.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| {
+    match identity_core::lifecycle::parse_email_list(text) {
+        Ok(emails) => {
+            for email in emails {
+                assert!(identity_core::model::validate_email(&email).is_ok());
+            }
+        }
+        Err(err) => assert!(err.line >= 1),
+    }
+});
