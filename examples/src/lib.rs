@@ -13,7 +13,9 @@ use std::sync::Arc;
 use clap::ValueEnum;
 use identity_core::sandbox::{FaultConfig, SimOptions, SimServer, SimService};
 use identity_core::transport::parse_base_url;
-use identity_core::{Directory, Error, ErrorKind, NewUser};
+use std::time::Duration;
+
+use identity_core::{Directory, Error, ErrorKind, NewUser, RetryPolicy};
 use workfront_client::WorkfrontClient;
 use workfront_client::sandbox::WorkfrontSandbox;
 use workiva_client::WorkivaClient;
@@ -24,6 +26,16 @@ use workiva_client::scim::ScimClient;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit status 2: usage error or a refused unsafe request.
 pub const EXIT_USAGE: u8 = 2;
+
+/// The retry policy of the tools: batch jobs run unattended, so they ride
+/// out longer outages than the library default (10 attempts, 100 ms to 10 s
+/// apart, within 5 minutes).
+pub fn retry_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(10)
+        .with_backoff(Duration::from_millis(100), Duration::from_secs(10))
+        .with_deadline(Some(Duration::from_secs(300)))
+}
 
 /// Users seeded into an embedded sandbox.
 pub const SANDBOX_SEED_USERS: usize = 25;
@@ -186,9 +198,24 @@ pub async fn connect(vendor: Vendor) -> Result<Connection, Failure> {
     };
     if credentials {
         let directory: Box<dyn Directory> = match vendor {
-            Vendor::Workiva => Box::new(WorkivaClient::from_env()?),
-            Vendor::WorkivaScim => Box::new(ScimClient::from_env()?),
-            Vendor::Workfront => Box::new(WorkfrontClient::from_env()?),
+            Vendor::Workiva => Box::new(
+                WorkivaClient::builder()
+                    .from_env()?
+                    .retry_policy(retry_policy())
+                    .build()?,
+            ),
+            Vendor::WorkivaScim => Box::new(
+                ScimClient::builder()
+                    .from_env()?
+                    .retry_policy(retry_policy())
+                    .build()?,
+            ),
+            Vendor::Workfront => Box::new(
+                WorkfrontClient::builder()
+                    .from_env()?
+                    .retry_policy(retry_policy())
+                    .build()?,
+            ),
         };
         return Ok(Connection {
             vendor,
@@ -211,9 +238,19 @@ async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
                 .start()
                 .await?;
             let directory: Box<dyn Directory> = if vendor == Vendor::Workiva {
-                Box::new(sandbox.client()?)
+                Box::new(
+                    sandbox
+                        .client_builder()
+                        .retry_policy(retry_policy())
+                        .build()?,
+                )
             } else {
-                Box::new(sandbox.scim_client()?)
+                Box::new(
+                    sandbox
+                        .scim_client_builder()
+                        .retry_policy(retry_policy())
+                        .build()?,
+                )
             };
             seed_demo_people(vendor, directory.as_ref()).await?;
             note(&format!(
@@ -233,7 +270,12 @@ async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
                 .seed_users(SANDBOX_SEED_USERS)
                 .start()
                 .await?;
-            let directory: Box<dyn Directory> = Box::new(sandbox.client()?);
+            let directory: Box<dyn Directory> = Box::new(
+                sandbox
+                    .client_builder()
+                    .retry_policy(retry_policy())
+                    .build()?,
+            );
             seed_demo_people(vendor, directory.as_ref()).await?;
             note(&format!(
                 "{name}: no credentials set; using the embedded {name} sandbox at {}",
