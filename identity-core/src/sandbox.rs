@@ -298,6 +298,34 @@ impl Default for SimOptions {
     }
 }
 
+/// Generates a sandbox builder's setters for its `options: SimOptions`
+/// field: `faults`, `fault_seed`, `port`, `log_requests`.
+#[macro_export]
+macro_rules! sim_options_setters {
+    () => {
+        /// Latency and faults.
+        pub fn faults(mut self, faults: $crate::sandbox::FaultConfig) -> Self {
+            self.options.faults = faults;
+            self
+        }
+        /// Seed of the fault dice.
+        pub fn fault_seed(mut self, seed: u64) -> Self {
+            self.options.seed = seed;
+            self
+        }
+        /// Port on 127.0.0.1 (default: any free one).
+        pub fn port(mut self, port: u16) -> Self {
+            self.options.port = port;
+            self
+        }
+        /// Whether to keep the request log (default on).
+        pub fn log_requests(mut self, on: bool) -> Self {
+            self.options.log_requests = on;
+            self
+        }
+    };
+}
+
 impl SimServer {
     /// Serves `services` on 127.0.0.1, on the current tokio runtime.
     pub async fn start(

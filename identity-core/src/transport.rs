@@ -348,6 +348,72 @@ impl TransportConfig {
     }
 }
 
+/// The connection settings every client builder shares; builders get their
+/// setters from [`client_settings_setters!`](crate::client_settings_setters).
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Time limit of one attempt (`None`: no limit).
+    pub timeout: Option<Duration>,
+    /// Time limit of connecting (`None`: no limit).
+    pub connect_timeout: Option<Duration>,
+    /// Retry rules.
+    pub retry: RetryPolicy,
+    /// Shared client-side rate limit, if any.
+    pub limiter: Option<RateLimiter>,
+}
+
+impl ClientSettings {
+    /// `timeout` per attempt, 10 s to connect, the default retry policy, no
+    /// rate limit.
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout: Some(timeout),
+            connect_timeout: Some(Duration::from_secs(10)),
+            retry: RetryPolicy::default(),
+            limiter: None,
+        }
+    }
+
+    /// A transport configuration for `base_url` with these settings.
+    pub fn transport_config(&self, base_url: Url) -> TransportConfig {
+        TransportConfig {
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            retry: self.retry.clone(),
+            limiter: self.limiter.clone(),
+            ..TransportConfig::new(base_url)
+        }
+    }
+}
+
+/// Generates the setters of a builder's `settings: ClientSettings` field:
+/// `timeout`, `connect_timeout`, `retry_policy`, `rate_limiter`.
+#[macro_export]
+macro_rules! client_settings_setters {
+    () => {
+        /// Per-attempt timeout (`None`: none).
+        pub fn timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+            self.settings.timeout = timeout;
+            self
+        }
+        /// Connect timeout (`None`: none).
+        pub fn connect_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+            self.settings.connect_timeout = timeout;
+            self
+        }
+        /// Retry policy.
+        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.settings.retry = policy;
+            self
+        }
+        /// A rate limiter, possibly shared with other clients.
+        pub fn rate_limiter(mut self, limiter: $crate::RateLimiter) -> Self {
+            self.settings.limiter = Some(limiter);
+            self
+        }
+    };
+}
+
 struct Inner {
     http: reqwest::Client,
     config: TransportConfig,

@@ -12,10 +12,10 @@ use identity_core::auth::{
 use identity_core::directory::ResultStream;
 use identity_core::paginate::{OffsetPlan, offset_pages};
 use identity_core::transport::{
-    Auth, AuthScheme, ErrorClassifier, HeaderMap, HeaderName, HttpClient, Method, Request,
-    TransportConfig, default_error, message_from_body, parse_base_url,
+    Auth, AuthScheme, ClientSettings, ErrorClassifier, HeaderMap, HeaderName, HttpClient, Method,
+    Request, default_error, message_from_body, parse_base_url,
 };
-use identity_core::{Error, Idempotency, Page, RateLimiter, Result, RetryPolicy};
+use identity_core::{Error, Idempotency, Page, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -90,10 +90,7 @@ pub struct WorkfrontClientBuilder {
     base_url: Option<String>,
     api_version: String,
     auth: Option<WorkfrontAuth>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
+    settings: ClientSettings,
     page_limit: u32,
     concurrency: usize,
     count_first: bool,
@@ -107,10 +104,7 @@ impl Default for WorkfrontClientBuilder {
             base_url: None,
             api_version: DEFAULT_API_VERSION.into(),
             auth: None,
-            timeout: Some(Duration::from_secs(60)),
-            connect_timeout: Some(Duration::from_secs(10)),
-            retry: RetryPolicy::default(),
-            limiter: None,
+            settings: ClientSettings::new(Duration::from_secs(60)),
             page_limit: MAX_LIMIT,
             concurrency: 4,
             count_first: false,
@@ -154,26 +148,8 @@ impl WorkfrontClientBuilder {
         self.auth = Some(auth);
         self
     }
-    /// Per-attempt timeout (`None`: none).
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
-        self
-    }
-    /// Connect timeout (`None`: none).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-    /// Retry policy.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-    /// A rate limiter, possibly shared with other clients.
-    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
-        self.limiter = Some(limiter);
-        self
-    }
+    identity_core::client_settings_setters!();
+
     /// `$$LIMIT` of listings, clamped to 1..=2000 (default 2000).
     pub fn page_limit(mut self, limit: u32) -> Self {
         self.page_limit = limit.clamp(1, MAX_LIMIT);
@@ -251,11 +227,7 @@ impl WorkfrontClientBuilder {
                  or WORKFRONT_IMS_CLIENT_ID + WORKFRONT_IMS_CLIENT_SECRET",
             )
         })?;
-        let mut config = TransportConfig::new(base.clone());
-        config.timeout = self.timeout;
-        config.connect_timeout = self.connect_timeout;
-        config.retry = self.retry;
-        config.limiter = self.limiter;
+        let config = self.settings.transport_config(base.clone());
         let classifier: Arc<dyn ErrorClassifier> = Arc::new(WorkfrontErrors);
         let auth = match auth {
             WorkfrontAuth::Session { username, password } => Auth {

@@ -8,10 +8,10 @@ use identity_core::auth::{ClientCredentials, ScopeSeparator, TokenCache};
 use identity_core::directory::ResultStream;
 use identity_core::paginate::{CursorPage, cursor_pages};
 use identity_core::transport::{
-    Auth, AuthScheme, ErrorClassifier, HeaderMap, HttpClient, Method, Request, TransportConfig,
+    Auth, AuthScheme, ClientSettings, ErrorClassifier, HeaderMap, HttpClient, Method, Request,
     default_error, message_from_body, parse_base_url,
 };
-use identity_core::{Error, Page, RateLimiter, Result, RetryPolicy, Role};
+use identity_core::{Error, Page, Result, Role};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
@@ -45,10 +45,7 @@ pub struct WorkivaClientBuilder {
     client_id: Option<String>,
     client_secret: Option<SecretString>,
     scopes: Vec<String>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
+    settings: ClientSettings,
     page_size: u32,
     token_skew: Duration,
 }
@@ -72,10 +69,7 @@ impl Default for WorkivaClientBuilder {
             client_id: None,
             client_secret: None,
             scopes: Vec::new(),
-            timeout: Some(Duration::from_secs(30)),
-            connect_timeout: Some(Duration::from_secs(10)),
-            retry: RetryPolicy::default(),
-            limiter: None,
+            settings: ClientSettings::new(Duration::from_secs(30)),
             page_size: MAX_PAGE_SIZE,
             token_skew: Duration::from_secs(60),
         }
@@ -107,26 +101,8 @@ impl WorkivaClientBuilder {
         self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
-    /// Per-attempt timeout (`None`: none).
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
-        self
-    }
-    /// Connect timeout (`None`: none).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-    /// Retry policy.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-    /// A rate limiter, possibly shared with other clients.
-    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
-        self.limiter = Some(limiter);
-        self
-    }
+    identity_core::client_settings_setters!();
+
     /// Page size of listings, clamped to 1..=100.
     pub fn page_size(mut self, size: u32) -> Self {
         self.page_size = size.clamp(1, MAX_PAGE_SIZE);
@@ -159,11 +135,7 @@ impl WorkivaClientBuilder {
         let client_secret = self.client_secret.ok_or_else(|| {
             Error::config("Workiva client secret is missing (WORKIVA_CLIENT_SECRET)")
         })?;
-        let mut config = TransportConfig::new(base.clone());
-        config.timeout = self.timeout;
-        config.connect_timeout = self.connect_timeout;
-        config.retry = self.retry;
-        config.limiter = self.limiter;
+        let config = self.settings.transport_config(base.clone());
         let token_http = HttpClient::new(config.clone(), None, Arc::new(WorkivaErrors))?;
         let source = ClientCredentials::new(
             token_http,

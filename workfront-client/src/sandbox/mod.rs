@@ -14,7 +14,7 @@ mod sim;
 use std::sync::Arc;
 use std::time::Duration;
 
-use identity_core::sandbox::{FaultConfig, SimOptions, SimServer, SimService};
+use identity_core::sandbox::{SimOptions, SimServer, SimService};
 use identity_core::{Error, Result};
 use secrecy::SecretString;
 use serde_json::{Map, Value};
@@ -74,26 +74,7 @@ impl WorkfrontSandboxBuilder {
         self.atomic_batch = atomic;
         self
     }
-    /// Latency and faults.
-    pub fn faults(mut self, faults: FaultConfig) -> Self {
-        self.options.faults = faults;
-        self
-    }
-    /// Seed of the fault dice.
-    pub fn fault_seed(mut self, seed: u64) -> Self {
-        self.options.seed = seed;
-        self
-    }
-    /// Port on 127.0.0.1 (default: any free one).
-    pub fn port(mut self, port: u16) -> Self {
-        self.options.port = port;
-        self
-    }
-    /// Whether to keep the request log (default on).
-    pub fn log_requests(mut self, on: bool) -> Self {
-        self.options.log_requests = on;
-        self
-    }
+    identity_core::sim_options_setters!();
 
     /// The simulator service, to serve beside others on one port.
     pub fn build_service(&self) -> Arc<WorkfrontSim> {

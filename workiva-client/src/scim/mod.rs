@@ -29,10 +29,10 @@ use identity_core::auth::{AccessToken, TokenCache, TokenSource};
 use identity_core::directory::ResultStream;
 use identity_core::paginate::{CursorPage, cursor_pages};
 use identity_core::transport::{
-    Auth, AuthScheme, ErrorClassifier, HeaderMap, HttpClient, Method, Request, TransportConfig,
+    Auth, AuthScheme, ClientSettings, ErrorClassifier, HeaderMap, HttpClient, Method, Request,
     default_error, parse_base_url,
 };
-use identity_core::{Error, Page, Result, RetryPolicy};
+use identity_core::{Error, Page, Result};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
@@ -95,9 +95,7 @@ impl ErrorClassifier for ScimErrors {
 pub struct ScimClientBuilder {
     base_url: Option<String>,
     token: Option<SecretString>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: RetryPolicy,
+    settings: ClientSettings,
     page_size: u64,
 }
 
@@ -115,9 +113,7 @@ impl Default for ScimClientBuilder {
         Self {
             base_url: None,
             token: None,
-            timeout: Some(Duration::from_secs(30)),
-            connect_timeout: Some(Duration::from_secs(10)),
-            retry: RetryPolicy::default(),
+            settings: ClientSettings::new(Duration::from_secs(30)),
             page_size: DEFAULT_COUNT,
         }
     }
@@ -134,21 +130,7 @@ impl ScimClientBuilder {
         self.token = Some(token);
         self
     }
-    /// Per-attempt timeout (`None`: none).
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.timeout = timeout;
-        self
-    }
-    /// Connect timeout (`None`: none).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-    /// Retry policy.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
+    identity_core::client_settings_setters!();
     /// Items per page (`count`), capped by the server's `maxResults`.
     pub fn page_size(mut self, count: u64) -> Self {
         self.page_size = count.max(1);
@@ -176,10 +158,7 @@ impl ScimClientBuilder {
         let token = self
             .token
             .ok_or_else(|| Error::config("SCIM bearer token is missing (WORKIVA_SCIM_TOKEN)"))?;
-        let mut config = TransportConfig::new(base.clone());
-        config.timeout = self.timeout;
-        config.connect_timeout = self.connect_timeout;
-        config.retry = self.retry;
+        let config = self.settings.transport_config(base.clone());
         let auth = Auth {
             cache: TokenCache::new(Arc::new(StaticToken(token)), Duration::ZERO),
             scheme: AuthScheme::Bearer,
