@@ -13,6 +13,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 const MAX_BODY_KEPT: usize = 2048;
 /// Longest excerpt of an undecodable body kept on a [`Error::Decode`].
 const MAX_EXCERPT: usize = 160;
+/// Longest message kept on an error: decoders and servers quote values from
+/// the body in their messages, so those are bounded and redacted too.
+const MAX_MESSAGE: usize = 300;
+
+/// A message safe to keep on an error: truncated and redacted.
+pub fn bounded_message(message: &str) -> String {
+    redact(&truncate_utf8(message.as_bytes(), MAX_MESSAGE))
+}
 
 /// What the server answered, kept on errors for diagnosis.
 #[derive(Clone, PartialEq, Eq)]
@@ -273,7 +281,7 @@ impl Error {
     /// A decode error for `body`, keeping only a short redacted excerpt.
     pub fn decode(message: impl Into<String>, body: &[u8], status: Option<u16>) -> Self {
         Error::Decode {
-            message: message.into(),
+            message: bounded_message(&message.into()),
             excerpt: redact(&truncate_utf8(body, MAX_EXCERPT)),
             status,
         }
@@ -420,6 +428,28 @@ mod tests {
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("SECRET-SESSION"));
         assert!(shown.len() < 600);
+    }
+
+    #[test]
+    fn decode_message_quoting_the_body_is_bounded_and_redacted() {
+        // serde_json quotes a wrongly typed value in full in its message.
+        let body = format!(
+            r#"{{"data":[{{"id":"u","active":"password={} {}"}}]}}"#,
+            "hunter2",
+            "x".repeat(5000)
+        );
+        let err = serde_json::from_str::<serde_json::Value>(&body)
+            .and_then(|_| {
+                serde_json::from_str::<Vec<bool>>(&format!(
+                    "[\"password=hunter2 {}\"]",
+                    "x".repeat(5000)
+                ))
+            })
+            .map_err(|e| Error::decode(e.to_string(), body.as_bytes(), Some(200)))
+            .unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.len() < 800, "{}", shown.len());
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

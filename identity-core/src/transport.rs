@@ -137,7 +137,8 @@ pub fn default_error(
     message: Option<String>,
 ) -> Error {
     let reply = Reply::new(status, body);
-    let message = crate::error::redact(&message.unwrap_or_else(|| format!("HTTP {status}")));
+    let message =
+        crate::error::bounded_message(&message.unwrap_or_else(|| format!("HTTP {status}")));
     match status {
         400 | 422 => Error::Validation {
             message,
