@@ -693,9 +693,30 @@ async fn secrets_never_reach_output_even_at_trace() {
         "sandbox-password",
         "sandbox-scim-token",
         "wk_at_",
+        "wf_sess_",
         "Bearer ",
         "sessionid:",
     ] {
+        assert!(!everything.contains(secret), "{secret} leaked");
+    }
+
+    // A full run with Adobe IMS: neither the secret nor the access token.
+    let ims = vec![
+        ("WORKFRONT_BASE_URL", workfront.base_url()),
+        ("WORKFRONT_IMS_URL", workfront.base_url()),
+        ("WORKFRONT_IMS_CLIENT_ID", "sandbox-ims-client".into()),
+        ("WORKFRONT_IMS_CLIENT_SECRET", "sandbox-ims-secret".into()),
+        ("RUST_LOG", "trace".into()),
+    ];
+    let out = run(
+        "access-report",
+        &["--format", "json", "--vendor", "workfront"],
+        &ims,
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let everything = format!("{}{}", stdout(&out), stderr(&out));
+    for secret in ["sandbox-ims-secret", "ims_at_", "Bearer "] {
         assert!(!everything.contains(secret), "{secret} leaked");
     }
 

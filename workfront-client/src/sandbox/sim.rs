@@ -434,7 +434,7 @@ impl WorkfrontSim {
         {
             return render_failure(failure(401, "Invalid username or password"));
         }
-        let session = format!("{:032x}", rand::rng().random::<u128>());
+        let session = format!("wf_sess_{:032x}", rand::rng().random::<u128>());
         let mut state = self.lock();
         let now = Instant::now();
         state.sessions.retain(|_, exp| *exp > now);
