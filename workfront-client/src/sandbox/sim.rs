@@ -44,6 +44,10 @@ const REFERENCES: [(&str, &str, &str); 3] = [
 struct Table {
     rows: BTreeMap<u64, Map<String, Value>>,
     by_id: HashMap<String, u64>,
+    /// Row keys in order, so an unfiltered page is a slice, not a walk of
+    /// `$$FIRST` rows; rebuilt after deletes and rollbacks.
+    order: Vec<u64>,
+    order_stale: bool,
 }
 
 /// Rendered rows by `(table, fields)`, then by row sequence: listing a page
@@ -340,6 +344,7 @@ impl WorkfrontSim {
         let t = state.tables.entry(table).or_default();
         t.by_id.insert(id.clone(), seq);
         t.rows.insert(seq, row);
+        t.order.push(seq);
         id
     }
 
@@ -525,6 +530,12 @@ impl WorkfrontSim {
                 format!("$$LIMIT may not exceed 2000 (got {limit})"),
             ));
         }
+        if let Some(t) = state.tables.get_mut(table)
+            && t.order_stale
+        {
+            t.order = t.rows.keys().copied().collect();
+            t.order_stale = false;
+        }
         let State {
             tables,
             render_cache,
@@ -558,7 +569,13 @@ impl WorkfrontSim {
             .collect();
         // Rows are kept in ID order, so an ID sort (or none) needs no work.
         let natural = sort.iter().all(|(f, asc)| f == "ID" && *asc);
-        let page: Vec<(&u64, &Map<String, Value>)> = if natural {
+        let page: Vec<(&u64, &Map<String, Value>)> = if natural && clauses.is_empty() {
+            let keys = rows.order.get(first..).unwrap_or(&[]);
+            keys.iter()
+                .take(limit)
+                .filter_map(|seq| rows.rows.get_key_value(seq))
+                .collect()
+        } else if natural {
             matching.skip(first).take(limit).collect()
         } else {
             let mut all: Vec<_> = matching.collect();
@@ -815,6 +832,7 @@ impl WorkfrontSim {
                     .remove(*id)
                     .ok_or_else(|| failure(404, format!("{code} {id} not found")))?;
                 let prior = t.rows.remove(&seq);
+                t.order_stale = true;
                 journal.prior.push((table, seq, prior));
                 Ok(Payload::Json(json!({"success": true})))
             }
@@ -831,6 +849,7 @@ impl WorkfrontSim {
             let Some(t) = state.tables.get_mut(table) else {
                 continue;
             };
+            t.order_stale = true;
             match prior {
                 Some(row) => {
                     if let Some(id) = row.get("ID").and_then(Value::as_str) {
