@@ -137,6 +137,8 @@ struct Clause {
     field: String,
     modifier: Modifier,
     values: Vec<String>,
+    /// The values as a set, for `in` / `notin` over many values.
+    set: std::collections::HashSet<String>,
     range: Option<String>,
 }
 
@@ -162,8 +164,8 @@ impl Clause {
             (Modifier::Notcontains, Some(v)) => !v.contains(first),
             (Modifier::Like, Some(v)) => like(v, first),
             (Modifier::Cilike, Some(v)) => like(&lower(v), &lower(first)),
-            (Modifier::In, Some(v)) => self.values.iter().any(|x| x == v),
-            (Modifier::Notin, Some(v)) => !self.values.iter().any(|x| x == v),
+            (Modifier::In, Some(v)) => self.set.contains(v),
+            (Modifier::Notin, Some(v)) => !self.set.contains(v),
             (Modifier::Gt, Some(v)) => compare(v, first).is_gt(),
             (Modifier::Gte, Some(v)) => compare(v, first).is_ge(),
             (Modifier::Lt, Some(v)) => compare(v, first).is_lt(),
@@ -227,6 +229,7 @@ fn parse_clauses(req: &SimRequest) -> Result<Vec<Clause>, Failure> {
         clauses.push(Clause {
             field: key.clone(),
             modifier,
+            set: values.iter().cloned().collect(),
             values,
             range: req.query_get(&format!("{key}_Range")).map(str::to_owned),
         });
@@ -242,6 +245,7 @@ fn parse_clauses(req: &SimRequest) -> Result<Vec<Clause>, Failure> {
                 field: field.to_owned(),
                 modifier,
                 values: Vec::new(),
+                set: Default::default(),
                 range: None,
             });
         }
