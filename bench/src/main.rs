@@ -493,14 +493,18 @@ struct RawPage {
     next_page_token: Option<String>,
 }
 
-async fn raw_loop(base: &str) -> usize {
-    let http = reqwest::Client::new();
+/// A Workiva sandbox bearer header, fetched by hand (the raw-HTTP floor uses
+/// no SDK code).
+async fn raw_bearer(http: &reqwest::Client, base: &str) -> String {
     let token: serde_json::Value = http
         .post(format!("{base}/iam/v1/oauth2/token"))
         .form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", "sandbox-client"),
-            ("client_secret", "sandbox-secret"),
+            ("client_id", workiva_client::sandbox::SANDBOX_CLIENT_ID),
+            (
+                "client_secret",
+                workiva_client::sandbox::SANDBOX_CLIENT_SECRET,
+            ),
         ])
         .send()
         .await
@@ -508,7 +512,12 @@ async fn raw_loop(base: &str) -> usize {
         .json()
         .await
         .expect("token json");
-    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap_or(""));
+    format!("Bearer {}", token["access_token"].as_str().unwrap_or(""))
+}
+
+async fn raw_loop(base: &str) -> usize {
+    let http = reqwest::Client::new();
+    let bearer = raw_bearer(&http, base).await;
     let mut n = 0;
     let mut page_token: Option<String> = None;
     loop {
@@ -567,23 +576,11 @@ async fn capacity(rows: &mut Vec<Row>, args: &Args) {
         let http = reqwest::Client::new();
         let (url, auth_header, auth_value, per_page) = match vendor {
             SimVendor::Workiva => {
-                let token: serde_json::Value = http
-                    .post(format!("{base}/iam/v1/oauth2/token"))
-                    .form(&[
-                        ("grant_type", "client_credentials"),
-                        ("client_id", "sandbox-client"),
-                        ("client_secret", "sandbox-secret"),
-                    ])
-                    .send()
-                    .await
-                    .expect("token")
-                    .json()
-                    .await
-                    .expect("json");
+                let bearer = raw_bearer(&http, &base).await;
                 (
                     format!("{base}/platform/v1/users?pageSize=100"),
                     "authorization",
-                    format!("Bearer {}", token["access_token"].as_str().unwrap_or("")),
+                    bearer,
                     100,
                 )
             }
