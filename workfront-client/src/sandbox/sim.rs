@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use identity_core::sandbox::{HeaderName, SimRequest, SimResponse, SimService, rfc3339};
+use identity_core::sandbox::{
+    HeaderName, SimRequest, SimResponse, SimService, check_client_credentials, oauth_error, rfc3339,
+};
 use rand::Rng;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
@@ -457,43 +459,21 @@ impl WorkfrontSim {
     }
 
     fn ims_token(&self, req: &SimRequest) -> SimResponse {
-        let form = req.form();
-        let get = |k: &str| {
-            form.iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
+        let request = match check_client_credentials(
+            req,
+            &self.config.ims_client_id,
+            &self.config.ims_client_secret,
+        ) {
+            Ok(request) => request,
+            Err(refused) => return refused,
         };
-        let err = |status, code: &str, message: &str| {
-            SimResponse::json(
-                status,
-                &json!({"error": code, "error_description": message}),
-            )
-        };
-        if !req
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        {
-            return err(
-                400,
-                "invalid_request",
-                "token requests must be form-encoded",
-            );
-        }
-        if get("grant_type") != Some("client_credentials") {
-            return err(
-                400,
-                "unsupported_grant_type",
-                "grant_type must be client_credentials",
-            );
-        }
-        if get("client_id") != Some(self.config.ims_client_id.as_str())
-            || get("client_secret") != Some(self.config.ims_client_secret.as_str())
-        {
-            return err(401, "invalid_client", "invalid client credentials");
-        }
-        let scopes: Vec<&str> = get("scope").unwrap_or("").split([',', ' ']).collect();
+        let scopes: Vec<&str> = request
+            .field("scope")
+            .unwrap_or("")
+            .split([',', ' '])
+            .collect();
         if !scopes.contains(&"workfront.full_access") || !scopes.contains(&"openid") {
-            return err(
+            return oauth_error(
                 400,
                 "invalid_scope",
                 "scopes openid and workfront.full_access are required",

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use identity_core::sandbox::{HeaderName, SimRequest, SimResponse, SimService, rfc3339};
+use identity_core::sandbox::{
+    HeaderName, SimRequest, SimResponse, SimService, check_client_credentials, oauth_error, rfc3339,
+};
 use rand::Rng;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
@@ -219,35 +221,13 @@ impl PlatformSim {
     }
 
     fn issue_token(&self, req: &SimRequest) -> SimResponse {
-        let form = req.form();
-        let field = |name: &str| {
-            form.iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        if !req
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        {
-            return err(
-                400,
-                "invalid_request",
-                "token requests must be form-encoded",
-            );
-        }
-        if field("grant_type") != Some("client_credentials") {
-            return err(
-                400,
-                "unsupported_grant_type",
-                "grant_type must be client_credentials",
-            );
-        }
-        if field("client_id") != Some(self.config.client_id.as_str())
-            || field("client_secret") != Some(self.config.client_secret.as_str())
-        {
-            return err(401, "invalid_client", "client authentication failed");
-        }
-        let scopes: Vec<String> = match field("scope") {
+        let request =
+            match check_client_credentials(req, &self.config.client_id, &self.config.client_secret)
+            {
+                Ok(request) => request,
+                Err(refused) => return refused,
+            };
+        let scopes: Vec<String> = match request.field("scope") {
             Some(requested) if !requested.trim().is_empty() => {
                 let requested: Vec<String> =
                     requested.split_whitespace().map(str::to_owned).collect();
@@ -255,10 +235,10 @@ impl PlatformSim {
                     .iter()
                     .find(|s| !self.config.granted_scopes.contains(s))
                 {
-                    return err(
+                    return oauth_error(
                         400,
                         "invalid_scope",
-                        format!("scope {bad} is not granted to this client"),
+                        &format!("scope {bad} is not granted to this client"),
                     );
                 }
                 requested
