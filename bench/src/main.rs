@@ -258,8 +258,8 @@ async fn workfront_listing(rows: &mut Vec<Row>, args: &Args) {
     let users = if args.quick { 20_000 } else { 100_000 };
     let sandbox = WorkfrontSandbox::builder()
         .seed_users(users)
-        .faults(latency(args.latency_ms))
-        .log_requests(false)
+        .sim_options(|o| o.with_faults(latency(args.latency_ms)))
+        .sim_options(|o| o.with_request_log(false))
         .start()
         .await
         .expect("sandbox");
@@ -293,8 +293,8 @@ async fn workiva_prefetch(rows: &mut Vec<Row>, args: &Args) {
     let users = 10_000;
     let sandbox = WorkivaSandbox::builder()
         .seed_users(users)
-        .faults(latency(args.latency_ms))
-        .log_requests(false)
+        .sim_options(|o| o.with_faults(latency(args.latency_ms)))
+        .sim_options(|o| o.with_request_log(false))
         .start()
         .await
         .expect("sandbox");
@@ -333,7 +333,7 @@ async fn workfront_bulk(rows: &mut Vec<Row>, args: &Args) {
     for _ in 0..args.runs {
         let sandbox = WorkfrontSandbox::builder()
             .seed_users(users)
-            .faults(latency(args.latency_ms))
+            .sim_options(|o| o.with_faults(latency(args.latency_ms)))
             .start()
             .await
             .expect("sandbox");
@@ -390,12 +390,12 @@ async fn ensure_many(rows: &mut Vec<Row>, args: &Args) {
             .collect()
     };
     let workiva = WorkivaSandbox::builder()
-        .faults(latency(args.latency_ms))
+        .sim_options(|o| o.with_faults(latency(args.latency_ms)))
         .start()
         .await
         .expect("sandbox");
     let workfront = WorkfrontSandbox::builder()
-        .faults(latency(args.latency_ms))
+        .sim_options(|o| o.with_faults(latency(args.latency_ms)))
         .start()
         .await
         .expect("sandbox");

@@ -3,7 +3,7 @@
 //! credentials are set), exit codes, logging and output.
 //!
 //! The binaries are thin: the work itself is in
-//! [`identity_core::lifecycle`] and [`identity_core::report`].
+//! [`identity_core::lifecycle`] and [`identity_core::graph`].
 #![forbid(unsafe_code)]
 
 use std::io::Write;
@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::ValueEnum;
+use identity_core::backend::url::parse_base_url;
 use identity_core::sandbox::{FaultConfig, SimOptions, SimServer, SimService};
-use identity_core::transport::parse_base_url;
 use std::time::Duration;
 
 use identity_core::{Directory, Error, ErrorKind, NewUser, RetryPolicy};
@@ -151,9 +151,7 @@ pub struct Connection {
     _workfront: Option<WorkfrontSandbox>,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
+use identity_core::backend::env::non_empty_var as var;
 
 /// Checks every base URL the environment sets against the transport policy
 /// (`https`, or `http` to loopback), before any request.
@@ -201,19 +199,19 @@ pub async fn connect(vendor: Vendor) -> Result<Connection, Failure> {
             Vendor::Workiva => Box::new(
                 WorkivaClient::builder()
                     .from_env()?
-                    .retry_policy(retry_policy())
+                    .configure(|s| s.with_retry(retry_policy()))
                     .build()?,
             ),
             Vendor::WorkivaScim => Box::new(
                 ScimClient::builder()
                     .from_env()?
-                    .retry_policy(retry_policy())
+                    .configure(|s| s.with_retry(retry_policy()))
                     .build()?,
             ),
             Vendor::Workfront => Box::new(
                 WorkfrontClient::builder()
                     .from_env()?
-                    .retry_policy(retry_policy())
+                    .configure(|s| s.with_retry(retry_policy()))
                     .build()?,
             ),
         };
@@ -241,14 +239,14 @@ async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
                 Box::new(
                     sandbox
                         .client_builder()
-                        .retry_policy(retry_policy())
+                        .configure(|s| s.with_retry(retry_policy()))
                         .build()?,
                 )
             } else {
                 Box::new(
                     sandbox
                         .scim_client_builder()
-                        .retry_policy(retry_policy())
+                        .configure(|s| s.with_retry(retry_policy()))
                         .build()?,
                 )
             };
@@ -273,7 +271,7 @@ async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
             let directory: Box<dyn Directory> = Box::new(
                 sandbox
                     .client_builder()
-                    .retry_policy(retry_policy())
+                    .configure(|s| s.with_retry(retry_policy()))
                     .build()?,
             );
             seed_demo_people(vendor, directory.as_ref()).await?;

@@ -6,7 +6,7 @@ fuzz_target!(|text: &str| {
     match identity_core::lifecycle::parse_email_list(text) {
         Ok(emails) => {
             for email in emails {
-                assert!(identity_core::model::validate_email(&email).is_ok());
+                assert!(identity_core::validate_email(&email).is_ok());
             }
         }
         Err(err) => assert!(err.line >= 1),

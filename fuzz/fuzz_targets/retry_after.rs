@@ -4,6 +4,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = identity_core::retry::parse_retry_after(text, std::time::SystemTime::now());
+        let _ = identity_core::backend::classify::parse_retry_after(text, std::time::SystemTime::now());
     }
 });

@@ -18,6 +18,7 @@ use crate::model::{
 pub type ResultStream<'a, T> = BoxStream<'a, Result<T>>;
 
 /// Flattens a stream of pages into a stream of items, keeping errors.
+#[cfg_attr(not(feature = "backend"), allow(dead_code, unreachable_pub))] // used by `backend`
 pub fn flatten_pages<'a, T: Send + 'a>(pages: ResultStream<'a, Page<T>>) -> ResultStream<'a, T> {
     pages
         .flat_map(|page| match page {

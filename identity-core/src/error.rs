@@ -18,6 +18,7 @@ const MAX_EXCERPT: usize = 160;
 const MAX_MESSAGE: usize = 300;
 
 /// A message safe to keep on an error: truncated and redacted.
+#[cfg_attr(not(feature = "backend"), allow(dead_code, unreachable_pub))] // used by `backend`
 pub fn bounded_message(message: &str) -> String {
     redact(&truncate_utf8(message.as_bytes(), MAX_MESSAGE))
 }
@@ -318,6 +319,7 @@ const SECRET_KEYS: &[&str] = &[
 /// Masks the values of secret-looking keys (`"password": "..."`,
 /// `sessionID=...`) in a text excerpt. It works on malformed JSON and on form
 /// bodies alike, because that is exactly what it is applied to.
+#[cfg_attr(not(feature = "backend"), allow(dead_code, unreachable_pub))] // used by `backend`
 pub fn redact(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
     let bytes = text.as_bytes();

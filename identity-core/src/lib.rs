@@ -1,10 +1,24 @@
-//! Vendor-neutral identity lifecycle: the model, the directory traits, and the
-//! machinery every vendor client shares (errors, retries, pagination, token
-//! caching, HTTP transport, idempotent `ensure_user`).
+//! Vendor-neutral identity lifecycle: one model and one set of async traits
+//! that every app's client implements, so joiner / mover / leaver code and
+//! access reviews are written once and run against Workiva, Workfront, any
+//! SCIM 2.0 server, or the in-memory directory in your tests.
 //!
-//! Write joiner / mover / leaver logic once against [`UserDirectory`] and
-//! [`GroupDirectory`]; run it against any vendor client, or against the
-//! [`InMemoryDirectory`](memory::InMemoryDirectory) in your tests.
+//! # Where to start
+//! * The model: [`User`], [`NewUser`] (built and validated with
+//!   [`NewUser::builder`]), [`UserPatch`], [`Group`], [`Role`], id newtypes.
+//! * The traits: [`UserDirectory`], [`GroupDirectory`], [`AccessDirectory`],
+//!   [`BulkDirectory`], and [`Directory`] for all four.
+//! * [`ensure_user`]: create-or-find that never makes two users for one email.
+//! * The workflows: [`lifecycle`] (provision, deprovision, bulk deactivation)
+//!   and [`graph`] (who has access where, across apps, with findings).
+//! * [`Error`] (branch on [`Error::kind`]), [`RetryPolicy`], [`RateLimiter`],
+//!   [`ClientSettings`], and [`TokenSource`] to hand a client your own tokens.
+//! * [`memory::InMemoryDirectory`] for your tests, and with the `conformance`
+//!   feature the behaviour suite every backend passes.
+//!
+//! Backend authors build clients from [`backend`] (feature `backend`, on by
+//! default); a crate that only uses the traits and the in-memory directory
+//! can turn default features off and does not compile an HTTP stack.
 //!
 //! ```
 //! use futures::TryStreamExt;
@@ -34,28 +48,32 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+#[cfg(feature = "backend")]
+pub mod backend;
 #[cfg(feature = "conformance")]
 pub mod conformance;
-pub mod directory;
-pub mod ensure;
-pub mod error;
+mod directory;
+mod ensure;
+mod error;
+pub mod graph;
 pub mod lifecycle;
 pub mod memory;
-pub mod model;
-pub mod paginate;
-pub mod report;
-pub mod retry;
+mod model;
+mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
-pub mod transport;
+mod settings;
 
+pub use auth::{AccessToken, TokenSource};
 pub use directory::{
     AccessDirectory, BulkDirectory, Directory, GroupDirectory, ResultStream, UserDirectory,
 };
 pub use ensure::{Ensured, ensure_user, ensure_user_with};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Reply, Result};
 pub use model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, Membership, MembershipChange,
-    NewUser, Page, RawRecord, Role, RoleId, User, UserId, UserPatch, UserQuery,
+    NewUser, NewUserBuilder, Page, RawRecord, Role, RoleId, User, UserId, UserPatch, UserQuery,
+    normalize_email, validate_email,
 };
-pub use retry::{Idempotency, RateLimiter, RetryPolicy};
+pub use retry::{Idempotency, RateLimiter, RetryDecision, RetryPolicy};
+pub use settings::ClientSettings;

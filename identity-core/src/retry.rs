@@ -170,6 +170,7 @@ fn is_safe_to_repeat(error: &Error, idempotency: Idempotency) -> bool {
 /// Parses a `Retry-After` header value: delta-seconds (`"120"`) or an
 /// HTTP-date (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in
 /// the past means "now" (zero). Garbage gives `None`.
+#[cfg_attr(not(feature = "backend"), allow(dead_code, unreachable_pub))] // used by `backend`
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if value.is_empty() {

@@ -298,32 +298,34 @@ impl Default for SimOptions {
     }
 }
 
-/// Generates a sandbox builder's setters for its `options: SimOptions`
-/// field: `faults`, `fault_seed`, `port`, `log_requests`.
-#[macro_export]
-macro_rules! sim_options_setters {
-    () => {
-        /// Latency and faults.
-        pub fn faults(mut self, faults: $crate::sandbox::FaultConfig) -> Self {
-            self.options.faults = faults;
-            self
-        }
-        /// Seed of the fault dice.
-        pub fn fault_seed(mut self, seed: u64) -> Self {
-            self.options.seed = seed;
-            self
-        }
-        /// Port on 127.0.0.1 (default: any free one).
-        pub fn port(mut self, port: u16) -> Self {
-            self.options.port = port;
-            self
-        }
-        /// Whether to keep the request log (default on).
-        pub fn log_requests(mut self, on: bool) -> Self {
-            self.options.log_requests = on;
-            self
-        }
-    };
+impl SimOptions {
+    /// Sets the latency and faults.
+    #[must_use]
+    pub fn with_faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Sets the seed of the fault dice.
+    #[must_use]
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the port on 127.0.0.1 (0: any free one).
+    #[must_use]
+    pub fn with_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Keeps the request log (the default) or not (long benchmarks).
+    #[must_use]
+    pub fn with_request_log(mut self, on: bool) -> Self {
+        self.log_requests = on;
+        self
+    }
 }
 
 impl SimServer {

@@ -209,13 +209,13 @@ async fn workiva_platform_keeps_its_invariants_under_chaos() {
     let plans = plan(&mut rng, ops_per_vendor(), true);
     let sandbox = WorkivaSandbox::builder()
         .token_ttl(Duration::from_secs(2))
-        .fault_seed(seed)
+        .sim_options(|o| o.with_seed(seed))
         .start()
         .await
         .unwrap();
     let client = sandbox
         .client_builder()
-        .retry_policy(policy())
+        .configure(|s| s.with_retry(policy()))
         .token_refresh_skew(Duration::ZERO)
         .build()
         .unwrap();
@@ -277,13 +277,13 @@ async fn workfront_keeps_its_invariants_under_chaos() {
     let plans = plan(&mut rng, ops_per_vendor(), true);
     let sandbox = WorkfrontSandbox::builder()
         .session_ttl(Duration::from_secs(2))
-        .fault_seed(seed)
+        .sim_options(|o| o.with_seed(seed))
         .start()
         .await
         .unwrap();
     let client = sandbox
         .client_builder()
-        .retry_policy(policy())
+        .configure(|s| s.with_retry(policy()))
         .build()
         .unwrap();
     let group = identity_core::GroupDirectory::resolve_group(&client, "Finance")
@@ -344,13 +344,13 @@ async fn scim_keeps_its_invariants_under_chaos() {
     let mut rng = StdRng::seed_from_u64(seed);
     let plans = plan(&mut rng, ops_per_vendor(), false);
     let sandbox = WorkivaSandbox::builder()
-        .fault_seed(seed)
+        .sim_options(|o| o.with_seed(seed))
         .start()
         .await
         .unwrap();
     let client = sandbox
         .scim_client_builder()
-        .retry_policy(policy())
+        .configure(|s| s.with_retry(policy()))
         .build()
         .unwrap();
     let group = identity_core::GroupDirectory::create_group(&client, "Finance")

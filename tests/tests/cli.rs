@@ -479,11 +479,13 @@ async fn bulk_deactivate_workfront_uses_batches_and_counts_outcomes() {
 async fn bulk_deactivate_survives_503_and_429_faults() {
     let sandbox = WorkivaSandbox::builder()
         .seed_users(60)
-        .faults(FaultConfig {
-            unavailable_rate: 0.2,
-            rate_limited_rate: 0.1,
-            retry_after_secs: Some(0),
-            ..FaultConfig::default()
+        .sim_options(|o| {
+            o.with_faults(FaultConfig {
+                unavailable_rate: 0.2,
+                rate_limited_rate: 0.1,
+                retry_after_secs: Some(0),
+                ..FaultConfig::default()
+            })
         })
         .start()
         .await

@@ -33,8 +33,8 @@ async fn workiva(server: &MockServer) -> WorkivaClient {
         .base_url(server.uri())
         .client_id("id")
         .client_secret("secret".to_string().into())
-        .retry_policy(no_retries())
-        .timeout(Some(Duration::from_millis(500)))
+        .configure(|s| s.with_retry(no_retries()))
+        .configure(|s| s.with_timeout(Some(Duration::from_millis(500))))
         .build()
         .unwrap()
 }
@@ -187,7 +187,7 @@ async fn workfront_bad_answers_are_typed_errors() {
         let client = WorkfrontClient::builder()
             .base_url(server.uri())
             .session_login("a", "b".to_string().into())
-            .retry_policy(no_retries())
+            .configure(|s| s.with_retry(no_retries()))
             .build()
             .unwrap();
         let err = list_error(&client).await;
@@ -269,15 +269,15 @@ proptest! {
 
     #[test]
     fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        let _ = identity_core::transport::decode_json::<workiva_client::models::ListEnvelope<workiva_client::models::WorkivaUser>>(&bytes, Some(200));
-        let _ = identity_core::transport::decode_json::<workfront_client::models::Envelope<Vec<workfront_client::models::WorkfrontUser>>>(&bytes, Some(200));
-        let _ = identity_core::transport::decode_json::<workiva_client::scim::models::ListResponse<workiva_client::scim::models::ScimUser>>(&bytes, Some(200));
+        let _ = identity_core::backend::http::decode_json::<workiva_client::models::ListEnvelope<workiva_client::models::WorkivaUser>>(&bytes, Some(200));
+        let _ = identity_core::backend::http::decode_json::<workfront_client::models::Envelope<Vec<workfront_client::models::WorkfrontUser>>>(&bytes, Some(200));
+        let _ = identity_core::backend::http::decode_json::<workiva_client::scim::models::ListResponse<workiva_client::scim::models::ScimUser>>(&bytes, Some(200));
         let _ = workfront_client::events::parse_delivery(&bytes);
     }
 
     #[test]
     fn decode_errors_keep_a_short_excerpt(text in "\\PC{0,4000}") {
-        if let Err(err) = identity_core::transport::decode_json::<serde_json::Value>(text.as_bytes(), None) {
+        if let Err(err) = identity_core::backend::http::decode_json::<serde_json::Value>(text.as_bytes(), None) {
             prop_assert!(err.to_string().len() < 600);
         }
     }
@@ -285,19 +285,19 @@ proptest! {
     #[test]
     fn retry_after_parser_never_panics_and_reads_seconds(text in "\\PC{0,64}", secs in 0u32..1_000_000) {
         let now = std::time::SystemTime::now();
-        let _ = identity_core::retry::parse_retry_after(&text, now);
-        prop_assert_eq!(identity_core::retry::parse_retry_after(&secs.to_string(), now), Some(Duration::from_secs(u64::from(secs))));
+        let _ = identity_core::backend::classify::parse_retry_after(&text, now);
+        prop_assert_eq!(identity_core::backend::classify::parse_retry_after(&secs.to_string(), now), Some(Duration::from_secs(u64::from(secs))));
     }
 
     #[test]
     fn email_list_parser_accepts_only_valid_addresses(text in "(\\PC{0,40}\n){0,20}") {
         match identity_core::lifecycle::parse_email_list(&text) {
             Ok(emails) => for email in emails {
-                prop_assert!(identity_core::model::validate_email(&email).is_ok());
+                prop_assert!(identity_core::validate_email(&email).is_ok());
             },
             Err(err) => {
                 prop_assert!(err.line >= 1);
-                prop_assert!(identity_core::model::validate_email(err.text.trim()).is_err());
+                prop_assert!(identity_core::validate_email(err.text.trim()).is_err());
             }
         }
     }

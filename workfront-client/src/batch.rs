@@ -3,7 +3,7 @@
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use identity_core::transport::{Method, Request};
+use identity_core::backend::http::{Method, Request};
 use identity_core::{Error, Idempotency, Result};
 use serde_json::{Value, json};
 

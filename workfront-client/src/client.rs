@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use identity_core::auth::{
-    AccessToken, ClientCredentials, ScopeSeparator, TokenCache, TokenSource,
+use identity_core::ClientSettings;
+use identity_core::ResultStream;
+use identity_core::backend::classify::{ErrorClassifier, default_error, message_from_body};
+use identity_core::backend::env::non_empty_var;
+use identity_core::backend::http::{
+    Auth, AuthScheme, HeaderMap, HeaderName, HttpClient, Method, Request, TransportConfig,
 };
-use identity_core::directory::ResultStream;
-use identity_core::paginate::{OffsetPlan, offset_pages};
-use identity_core::transport::{
-    Auth, AuthScheme, ClientSettings, ErrorClassifier, HeaderMap, HeaderName, HttpClient, Method,
-    Request, default_error, message_from_body, parse_base_url,
-};
+use identity_core::backend::oauth::{ClientCredentials, ScopeSeparator};
+use identity_core::backend::paginate::{OffsetPlan, offset_pages};
+use identity_core::backend::token::TokenCache;
+use identity_core::backend::url::parse_base_url;
+use identity_core::{AccessToken, TokenSource};
 use identity_core::{Error, Idempotency, Page, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -104,7 +107,7 @@ impl Default for WorkfrontClientBuilder {
             base_url: None,
             api_version: DEFAULT_API_VERSION.into(),
             auth: None,
-            settings: ClientSettings::new(Duration::from_secs(60)),
+            settings: ClientSettings::with_default_timeout(Duration::from_secs(60)),
             page_limit: MAX_LIMIT,
             concurrency: 4,
             count_first: false,
@@ -148,7 +151,12 @@ impl WorkfrontClientBuilder {
         self.auth = Some(auth);
         self
     }
-    identity_core::client_settings_setters!();
+    /// Timeouts, retries and rate limit, starting from this client's
+    /// defaults (60 s per attempt): `.configure(|s| s.with_retry(policy))`.
+    pub fn configure(mut self, configure: impl FnOnce(ClientSettings) -> ClientSettings) -> Self {
+        self.settings = configure(self.settings);
+        self
+    }
 
     /// `$$LIMIT` of listings, clamped to 1..=2000 (default 2000).
     pub fn page_limit(mut self, limit: u32) -> Self {
@@ -183,7 +191,7 @@ impl WorkfrontClientBuilder {
     /// `WORKFRONT_IMS_CLIENT_ID` + `WORKFRONT_IMS_CLIENT_SECRET` with optional
     /// `WORKFRONT_IMS_URL`) and `WORKFRONT_DEFAULT_ACCESS_LEVEL`.
     pub fn from_env(mut self) -> Result<Self> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = non_empty_var;
         if let Some(url) = var("WORKFRONT_BASE_URL") {
             self.base_url = Some(url);
         }
@@ -227,7 +235,7 @@ impl WorkfrontClientBuilder {
                  or WORKFRONT_IMS_CLIENT_ID + WORKFRONT_IMS_CLIENT_SECRET",
             )
         })?;
-        let config = self.settings.transport_config(base.clone());
+        let config = TransportConfig::with_settings(base.clone(), &self.settings);
         let classifier: Arc<dyn ErrorClassifier> = Arc::new(WorkfrontErrors);
         let auth = match auth {
             WorkfrontAuth::Session { username, password } => Auth {

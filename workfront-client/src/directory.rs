@@ -8,11 +8,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
-use identity_core::directory::{
-    AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
-};
-use identity_core::model::normalize_email;
-use identity_core::transport::{Method, Request};
+use identity_core::backend::http::{Method, Request};
+use identity_core::backend::paginate::flatten_pages;
+use identity_core::normalize_email;
+use identity_core::{AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory};
 use identity_core::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Error, Group, GroupId, MembershipChange,
     NewUser, Page, RawRecord, Result, Role, RoleId, User, UserId, UserPatch, UserQuery,

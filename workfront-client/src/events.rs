@@ -1,7 +1,7 @@
 //! Event subscriptions (webhooks) for user changes, and a receiver helper
 //! that authenticates and parses deliveries.
 
-use identity_core::transport::{Method, Request, Response};
+use identity_core::backend::http::{Method, Request, Response};
 use identity_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;

@@ -35,9 +35,12 @@ fn client(server: &MockServer) -> WorkfrontClient {
     WorkfrontClient::builder()
         .base_url(server.uri())
         .session_login("admin", SecretString::from("p@ss"))
-        .retry_policy(
-            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
+        .configure(|s| {
+            s.with_retry(
+                RetryPolicy::default()
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+            )
+        })
         .build()
         .unwrap()
 }

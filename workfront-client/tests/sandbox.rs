@@ -234,17 +234,19 @@ async fn duplicate_username_is_a_conflict_and_ensure_user_resolves_it() {
 #[tokio::test]
 async fn ensure_user_never_duplicates_under_commit_then_drop() {
     let sandbox = WorkfrontSandbox::builder()
-        .faults(FaultConfig {
-            commit_then_drop_rate: 1.0,
-            exempt_prefixes: vec!["/attask/api/v18.0/login".into()],
-            ..FaultConfig::default()
+        .sim_options(|o| {
+            o.with_faults(FaultConfig {
+                commit_then_drop_rate: 1.0,
+                exempt_prefixes: vec!["/attask/api/v18.0/login".into()],
+                ..FaultConfig::default()
+            })
         })
         .start()
         .await
         .unwrap();
     let client = sandbox
         .client_builder()
-        .retry_policy(fast_retries())
+        .configure(|s| s.with_retry(fast_retries()))
         .build()
         .unwrap();
     for i in 0..15 {
@@ -317,8 +319,8 @@ async fn patch_is_refused_by_the_simulator() {
         .await
         .unwrap()
         .unwrap();
-    let request = identity_core::transport::Request::new(
-        identity_core::transport::Method::PATCH,
+    let request = identity_core::backend::http::Request::new(
+        identity_core::backend::http::Method::PATCH,
         ["attask", "api", "v18.0", "user", user.id.as_str()],
     )
     .json(&json!({"isActive": false}))
@@ -467,8 +469,8 @@ async fn session_expiry_mid_listing_logs_in_again_once() {
         .unwrap();
     let client = sandbox
         .client_builder()
-        .timeout(None)
-        .connect_timeout(None)
+        .configure(|s| s.with_timeout(None))
+        .configure(|s| s.with_connect_timeout(None))
         .build()
         .unwrap();
     let options = ListOptions {
@@ -502,8 +504,8 @@ async fn ims_token_expiry_mid_listing_refreshes() {
         .unwrap();
     let client = sandbox
         .ims_client_builder()
-        .timeout(None)
-        .connect_timeout(None)
+        .configure(|s| s.with_timeout(None))
+        .configure(|s| s.with_connect_timeout(None))
         .token_refresh_skew(Duration::from_secs(1))
         .build()
         .unwrap();
@@ -542,19 +544,21 @@ async fn wrong_password_is_unauthorized_and_never_shown() {
 async fn retries_without_retry_after_then_succeeds() {
     let sandbox = WorkfrontSandbox::builder()
         .seed_users(2500)
-        .faults(FaultConfig {
-            rate_limited_rate: 0.3,
-            unavailable_rate: 0.2,
-            retry_after_secs: None,
-            exempt_prefixes: vec!["/attask/api/v18.0/login".into()],
-            ..FaultConfig::default()
+        .sim_options(|o| {
+            o.with_faults(FaultConfig {
+                rate_limited_rate: 0.3,
+                unavailable_rate: 0.2,
+                retry_after_secs: None,
+                exempt_prefixes: vec!["/attask/api/v18.0/login".into()],
+                ..FaultConfig::default()
+            })
         })
         .start()
         .await
         .unwrap();
     let client = sandbox
         .client_builder()
-        .retry_policy(fast_retries().with_max_attempts(15))
+        .configure(|s| s.with_retry(fast_retries().with_max_attempts(15)))
         .page_limit(500)
         .build()
         .unwrap();

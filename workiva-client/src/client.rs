@@ -4,13 +4,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use identity_core::auth::{ClientCredentials, ScopeSeparator, TokenCache};
-use identity_core::directory::ResultStream;
-use identity_core::paginate::{CursorPage, cursor_pages};
-use identity_core::transport::{
-    Auth, AuthScheme, ClientSettings, ErrorClassifier, HeaderMap, HttpClient, Method, Request,
-    default_error, message_from_body, parse_base_url,
+use identity_core::ClientSettings;
+use identity_core::ResultStream;
+use identity_core::backend::classify::{ErrorClassifier, default_error, message_from_body};
+use identity_core::backend::env::non_empty_var;
+use identity_core::backend::http::{
+    Auth, AuthScheme, HeaderMap, HttpClient, Method, Request, TransportConfig,
 };
+use identity_core::backend::oauth::{ClientCredentials, ScopeSeparator};
+use identity_core::backend::paginate::{CursorPage, cursor_pages};
+use identity_core::backend::token::TokenCache;
+use identity_core::backend::url::parse_base_url;
 use identity_core::{Error, Page, Result, Role};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
@@ -69,7 +73,7 @@ impl Default for WorkivaClientBuilder {
             client_id: None,
             client_secret: None,
             scopes: Vec::new(),
-            settings: ClientSettings::new(Duration::from_secs(30)),
+            settings: ClientSettings::with_default_timeout(Duration::from_secs(30)),
             page_size: MAX_PAGE_SIZE,
             token_skew: Duration::from_secs(60),
         }
@@ -101,7 +105,12 @@ impl WorkivaClientBuilder {
         self.scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
-    identity_core::client_settings_setters!();
+    /// Timeouts, retries and rate limit, starting from this client's
+    /// defaults (30 s per attempt): `.configure(|s| s.with_retry(policy))`.
+    pub fn configure(mut self, configure: impl FnOnce(ClientSettings) -> ClientSettings) -> Self {
+        self.settings = configure(self.settings);
+        self
+    }
 
     /// Page size of listings, clamped to 1..=100.
     pub fn page_size(mut self, size: u32) -> Self {
@@ -117,11 +126,11 @@ impl WorkivaClientBuilder {
     /// Reads `WORKIVA_BASE_URL` (optional), `WORKIVA_CLIENT_ID` and
     /// `WORKIVA_CLIENT_SECRET` into this builder.
     pub fn from_env(mut self) -> Result<Self> {
-        if let Some(url) = env_var("WORKIVA_BASE_URL") {
+        if let Some(url) = non_empty_var("WORKIVA_BASE_URL") {
             self.base_url = url;
         }
-        self.client_id = env_var("WORKIVA_CLIENT_ID");
-        self.client_secret = env_var("WORKIVA_CLIENT_SECRET").map(SecretString::from);
+        self.client_id = non_empty_var("WORKIVA_CLIENT_ID");
+        self.client_secret = non_empty_var("WORKIVA_CLIENT_SECRET").map(SecretString::from);
         Ok(self)
     }
 
@@ -135,7 +144,7 @@ impl WorkivaClientBuilder {
         let client_secret = self.client_secret.ok_or_else(|| {
             Error::config("Workiva client secret is missing (WORKIVA_CLIENT_SECRET)")
         })?;
-        let config = self.settings.transport_config(base.clone());
+        let config = TransportConfig::with_settings(base.clone(), &self.settings);
         let token_http = HttpClient::new(config.clone(), None, Arc::new(WorkivaErrors))?;
         let source = ClientCredentials::new(
             token_http,
@@ -159,11 +168,6 @@ impl WorkivaClientBuilder {
             }),
         })
     }
-}
-
-/// A non-empty environment variable.
-pub(crate) fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// Workiva's error bodies: a message, and for 403 the missing scope (from the

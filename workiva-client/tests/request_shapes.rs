@@ -35,9 +35,12 @@ fn client(server: &MockServer) -> WorkivaClient {
         .base_url(server.uri())
         .client_id("id-1")
         .client_secret("s3cr/t".to_string().into())
-        .retry_policy(
-            RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
+        .configure(|s| {
+            s.with_retry(
+                RetryPolicy::default()
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+            )
+        })
         .build()
         .unwrap()
 }
@@ -247,13 +250,15 @@ async fn retries_503_and_honours_retry_after_on_429() {
         .base_url(server.uri())
         .client_id("id-1")
         .client_secret("s3cr/t".to_string().into())
-        .timeout(None)
-        .connect_timeout(None)
-        .retry_policy(
-            RetryPolicy::default()
-                .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
-                .with_deadline(None),
-        )
+        .configure(|s| s.with_timeout(None))
+        .configure(|s| s.with_connect_timeout(None))
+        .configure(|s| {
+            s.with_retry(
+                RetryPolicy::default()
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+                    .with_deadline(None),
+            )
+        })
         .build()
         .unwrap();
     let start = tokio::time::Instant::now();

@@ -67,17 +67,19 @@ async fn listing_walks_every_page_of_at_most_100() {
 #[tokio::test]
 async fn ensure_user_never_duplicates_under_commit_then_drop() {
     let sandbox = WorkivaSandbox::builder()
-        .faults(FaultConfig {
-            commit_then_drop_rate: 1.0,
-            exempt_prefixes: vec!["/iam/".into()],
-            ..FaultConfig::default()
+        .sim_options(|o| {
+            o.with_faults(FaultConfig {
+                commit_then_drop_rate: 1.0,
+                exempt_prefixes: vec!["/iam/".into()],
+                ..FaultConfig::default()
+            })
         })
         .start()
         .await
         .unwrap();
     let client = sandbox
         .client_builder()
-        .retry_policy(fast_retries())
+        .configure(|s| s.with_retry(fast_retries()))
         .build()
         .unwrap();
     for i in 0..20 {
@@ -111,19 +113,21 @@ async fn ensure_user_never_duplicates_under_commit_then_drop() {
 async fn retries_through_503_and_429_with_retry_after() {
     let sandbox = WorkivaSandbox::builder()
         .seed_users(300)
-        .faults(FaultConfig {
-            unavailable_rate: 0.2,
-            rate_limited_rate: 0.1,
-            retry_after_secs: Some(0),
-            exempt_prefixes: vec!["/iam/".into()],
-            ..FaultConfig::default()
+        .sim_options(|o| {
+            o.with_faults(FaultConfig {
+                unavailable_rate: 0.2,
+                rate_limited_rate: 0.1,
+                retry_after_secs: Some(0),
+                exempt_prefixes: vec!["/iam/".into()],
+                ..FaultConfig::default()
+            })
         })
         .start()
         .await
         .unwrap();
     let client = sandbox
         .client_builder()
-        .retry_policy(fast_retries().with_max_attempts(12))
+        .configure(|s| s.with_retry(fast_retries().with_max_attempts(12)))
         .build()
         .unwrap();
     let users: Vec<_> = client
@@ -151,8 +155,8 @@ async fn token_expiring_mid_listing_is_refreshed_before_use() {
         .unwrap();
     let client = sandbox
         .client_builder()
-        .timeout(None)
-        .connect_timeout(None)
+        .configure(|s| s.with_timeout(None))
+        .configure(|s| s.with_connect_timeout(None))
         .token_refresh_skew(Duration::from_millis(500))
         .build()
         .unwrap();

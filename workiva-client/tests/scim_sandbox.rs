@@ -85,19 +85,23 @@ async fn deactivate_is_patch_replace_active_false() {
 #[tokio::test]
 async fn ensure_user_never_duplicates_under_commit_then_drop() {
     let sandbox = WorkivaSandbox::builder()
-        .faults(FaultConfig {
-            commit_then_drop_rate: 1.0,
-            ..FaultConfig::default()
+        .sim_options(|o| {
+            o.with_faults(FaultConfig {
+                commit_then_drop_rate: 1.0,
+                ..FaultConfig::default()
+            })
         })
         .start()
         .await
         .unwrap();
     let client = sandbox
         .scim_client_builder()
-        .retry_policy(
-            RetryPolicy::default()
-                .with_backoff(Duration::from_millis(1), Duration::from_millis(10)),
-        )
+        .configure(|s| {
+            s.with_retry(
+                RetryPolicy::default()
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(10)),
+            )
+        })
         .build()
         .unwrap();
     for i in 0..10 {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use comfy_table::{Cell, Table, presets::UTF8_FULL_CONDENSED};
 use identity_core::Directory;
-use identity_core::report::{AccessGraph, build_graph};
+use identity_core::graph::{AccessGraph, build_graph};
 use identity_examples::{Failure, Vendor, connect, finish, init_logging, print_json, say};
 
 /// Every person across the configured apps, joined by email (ignoring

@@ -51,7 +51,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     if args.yes && !args.delete {
         return Err(Failure::usage("--yes only confirms --delete"));
     }
-    identity_core::model::validate_email(&args.email).map_err(|e| Failure::usage(e.to_string()))?;
+    identity_core::validate_email(&args.email).map_err(|e| Failure::usage(e.to_string()))?;
     let connection = connect(args.vendor).await?;
     let mode = if args.delete {
         DeprovisionMode::Delete

@@ -74,7 +74,12 @@ impl WorkfrontSandboxBuilder {
         self.atomic_batch = atomic;
         self
     }
-    identity_core::sim_options_setters!();
+    /// Port, request log, latency and faults of the host:
+    /// `.sim_options(|o| o.with_faults(faults))`.
+    pub fn sim_options(mut self, configure: impl FnOnce(SimOptions) -> SimOptions) -> Self {
+        self.options = configure(self.options);
+        self
+    }
 
     /// The simulator service, to serve beside others on one port.
     pub fn build_service(&self) -> Arc<WorkfrontSim> {

@@ -57,7 +57,7 @@ fn now() -> String {
 }
 
 fn looks_like_email(email: &str) -> bool {
-    identity_core::model::validate_email(email).is_ok()
+    identity_core::validate_email(email).is_ok()
 }
 
 /// A list answer, serialized straight from the stored records. The last

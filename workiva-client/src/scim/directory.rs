@@ -2,9 +2,8 @@
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
-use identity_core::directory::{
-    AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory, flatten_pages,
-};
+use identity_core::backend::paginate::flatten_pages;
+use identity_core::{AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory};
 use identity_core::{
     DeleteConfirmation, Error, Group, GroupId, MembershipChange, NewUser, Page, Result, Role,
     RoleId, User, UserId, UserPatch, UserQuery,

@@ -25,20 +25,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use identity_core::auth::{AccessToken, TokenCache, TokenSource};
-use identity_core::directory::ResultStream;
-use identity_core::paginate::{CursorPage, cursor_pages};
-use identity_core::transport::{
-    Auth, AuthScheme, ClientSettings, ErrorClassifier, HeaderMap, HttpClient, Method, Request,
-    default_error, parse_base_url,
+use identity_core::ClientSettings;
+use identity_core::ResultStream;
+use identity_core::backend::classify::{ErrorClassifier, default_error};
+use identity_core::backend::env::non_empty_var;
+use identity_core::backend::http::{
+    Auth, AuthScheme, HeaderMap, HttpClient, Method, Request, TransportConfig,
 };
+use identity_core::backend::paginate::{CursorPage, cursor_pages};
+use identity_core::backend::token::TokenCache;
+use identity_core::backend::url::parse_base_url;
+use identity_core::{AccessToken, TokenSource};
 use identity_core::{Error, Page, Result};
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 use url::Url;
 
-use crate::client::env_var;
 use models::{
     GROUP_SCHEMA, ListResponse, PatchOperation, PatchRequest, ScimError, ScimGroup, ScimUser,
     ServiceProviderConfig,
@@ -113,7 +116,7 @@ impl Default for ScimClientBuilder {
         Self {
             base_url: None,
             token: None,
-            settings: ClientSettings::new(Duration::from_secs(30)),
+            settings: ClientSettings::with_default_timeout(Duration::from_secs(30)),
             page_size: DEFAULT_COUNT,
         }
     }
@@ -130,7 +133,12 @@ impl ScimClientBuilder {
         self.token = Some(token);
         self
     }
-    identity_core::client_settings_setters!();
+    /// Timeouts, retries and rate limit, starting from this client's
+    /// defaults (30 s per attempt): `.configure(|s| s.with_retry(policy))`.
+    pub fn configure(mut self, configure: impl FnOnce(ClientSettings) -> ClientSettings) -> Self {
+        self.settings = configure(self.settings);
+        self
+    }
     /// Items per page (`count`), capped by the server's `maxResults`.
     pub fn page_size(mut self, count: u64) -> Self {
         self.page_size = count.max(1);
@@ -140,12 +148,12 @@ impl ScimClientBuilder {
     /// Reads `WORKIVA_SCIM_URL` (default `{WORKIVA_BASE_URL}/scim/v2`) and
     /// `WORKIVA_SCIM_TOKEN`.
     pub fn from_env(mut self) -> Result<Self> {
-        self.base_url = env_var("WORKIVA_SCIM_URL").or_else(|| {
+        self.base_url = non_empty_var("WORKIVA_SCIM_URL").or_else(|| {
             let base =
-                env_var("WORKIVA_BASE_URL").unwrap_or_else(|| crate::DEFAULT_BASE_URL.into());
+                non_empty_var("WORKIVA_BASE_URL").unwrap_or_else(|| crate::DEFAULT_BASE_URL.into());
             Some(format!("{}/scim/v2", base.trim_end_matches('/')))
         });
-        self.token = env_var("WORKIVA_SCIM_TOKEN").map(SecretString::from);
+        self.token = non_empty_var("WORKIVA_SCIM_TOKEN").map(SecretString::from);
         Ok(self)
     }
 
@@ -158,7 +166,7 @@ impl ScimClientBuilder {
         let token = self
             .token
             .ok_or_else(|| Error::config("SCIM bearer token is missing (WORKIVA_SCIM_TOKEN)"))?;
-        let config = self.settings.transport_config(base.clone());
+        let config = TransportConfig::with_settings(base.clone(), &self.settings);
         let auth = Auth {
             cache: TokenCache::new(Arc::new(StaticToken(token)), Duration::ZERO),
             scheme: AuthScheme::Bearer,

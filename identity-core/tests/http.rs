@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use identity_core::auth::{AccessToken, TokenCache, TokenSource};
-use identity_core::transport::{
-    Auth, AuthScheme, DefaultClassifier, HttpClient, Method, Request, TransportConfig,
+use identity_core::backend::classify::DefaultClassifier;
+use identity_core::backend::http::{
+    Auth, AuthScheme, HttpClient, Method, Request, TransportConfig,
 };
-use identity_core::{ErrorKind, RetryPolicy};
+use identity_core::backend::token::TokenCache;
+use identity_core::{AccessToken, ErrorKind, RetryPolicy, TokenSource};
 use secrecy::SecretString;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

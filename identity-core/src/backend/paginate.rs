@@ -21,6 +21,7 @@ use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+pub use crate::directory::flatten_pages;
 use crate::error::{Error, Result};
 use crate::model::Page;
 

@@ -1,20 +1,23 @@
-//! The HTTP layer every vendor client shares: base-URL policy, timeouts,
-//! authentication headers, JSON encoding and decoding, the retry loop, rate
-//! limiting, and tracing spans that never carry a secret.
+//! The HTTP client every vendor client sends through: the base-URL policy,
+//! timeouts, authentication headers, JSON encoding and decoding, the retry
+//! loop, rate limiting, and tracing spans that never carry a secret.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{HeaderValue, RETRY_AFTER};
+use reqwest::header::HeaderValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
-use url::{Host, Url};
+use url::Url;
 
-use crate::auth::{CachedToken, TokenCache};
-use crate::error::{Error, Reply, Result};
-use crate::retry::{Idempotency, RateLimiter, RetryDecision, RetryPolicy, parse_retry_after};
+use super::classify::ErrorClassifier;
+use super::token::{CachedToken, TokenCache};
+use super::url::check_base_url;
+use crate::error::{Error, Result};
+use crate::retry::{Idempotency, RateLimiter, RetryDecision, RetryPolicy};
+use crate::settings::ClientSettings;
 
 pub use reqwest::Method;
 pub use reqwest::header::{HeaderMap, HeaderName};
@@ -24,49 +27,6 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// The user agent sent with every request.
 pub const USER_AGENT: &str = concat!("identity-sdk/", env!("CARGO_PKG_VERSION"));
-
-/// Checks a base URL against the transport policy: `https`, or `http` only
-/// to a loopback host (`127.0.0.0/8`, `::1`, `localhost`); no credentials in
-/// the URL. Returns [`Error::RefusedByPolicy`] naming the rule.
-pub fn check_base_url(url: &Url) -> Result<()> {
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::refused(
-            "base URL must not carry credentials (user:password@); configure them separately",
-        ));
-    }
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(url) => Ok(()),
-        "http" => Err(Error::refused(format!(
-            "plain http is only allowed to a loopback host (127.0.0.0/8, ::1, localhost); \
-             use https for {}",
-            url.host_str().unwrap_or("")
-        ))),
-        other => Err(Error::refused(format!(
-            "base URL scheme {other:?} is not allowed: use https"
-        ))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(name)) => name.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-/// Parses and checks a base URL given as text (from configuration).
-pub fn parse_base_url(text: &str) -> Result<Url> {
-    let url = Url::parse(text.trim())
-        .map_err(|e| Error::config(format!("invalid base URL {text:?}: {e}")))?;
-    if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(Error::config(format!("invalid base URL {text:?}: no host")));
-    }
-    check_base_url(&url)?;
-    Ok(url)
-}
 
 /// How a credential is attached to a request.
 #[derive(Debug, Clone)]
@@ -100,81 +60,6 @@ impl Auth {
         value.set_sensitive(true);
         Ok((name, value))
     }
-}
-
-/// Turns an error answer into an [`Error`]; vendors refine the default.
-pub trait ErrorClassifier: Send + Sync {
-    /// Classifies a non-2xx answer.
-    fn classify(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
-        default_error(status, headers, body, message_from_body(body))
-    }
-}
-
-/// The status-only classification, used when no vendor refines it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DefaultClassifier;
-
-impl ErrorClassifier for DefaultClassifier {}
-
-/// Pulls a human message out of common error body shapes: `message`,
-/// `error.message`, `detail`, `error_description`, `error` (string).
-pub fn message_from_body(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let pick =
-        |v: &serde_json::Value, key: &str| v.get(key).and_then(|m| m.as_str()).map(str::to_owned);
-    pick(&value, "message")
-        .or_else(|| value.get("error").and_then(|e| pick(e, "message")))
-        .or_else(|| pick(&value, "detail"))
-        .or_else(|| pick(&value, "error_description"))
-        .or_else(|| pick(&value, "error"))
-}
-
-/// Maps a status to an error kind, keeping the (redacted) body.
-pub fn default_error(
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-    message: Option<String>,
-) -> Error {
-    let reply = Reply::new(status, body);
-    let message =
-        crate::error::bounded_message(&message.unwrap_or_else(|| format!("HTTP {status}")));
-    match status {
-        400 | 422 => Error::Validation {
-            message,
-            reply: Some(reply),
-        },
-        401 => Error::Unauthorized {
-            message,
-            reply: Some(reply),
-        },
-        403 => Error::Forbidden {
-            missing_scope: None,
-            message,
-            reply: Some(reply),
-        },
-        404 | 410 => Error::NotFound {
-            what: message,
-            reply: Some(reply),
-        },
-        409 => Error::Conflict {
-            message,
-            reply: Some(reply),
-        },
-        429 => Error::RateLimited {
-            retry_after: retry_after(headers),
-            reply: Some(reply),
-        },
-        _ => Error::Server { message, reply },
-    }
-}
-
-/// The `Retry-After` header's wait, if present and valid.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()))
 }
 
 /// A request body, encoded once and re-sent as is on every retry.
@@ -347,72 +232,17 @@ impl TransportConfig {
             max_body_bytes: 64 << 20,
         }
     }
-}
 
-/// The connection settings every client builder shares; builders get their
-/// setters from [`client_settings_setters!`](crate::client_settings_setters).
-#[derive(Debug, Clone)]
-pub struct ClientSettings {
-    /// Time limit of one attempt (`None`: no limit).
-    pub timeout: Option<Duration>,
-    /// Time limit of connecting (`None`: no limit).
-    pub connect_timeout: Option<Duration>,
-    /// Retry rules.
-    pub retry: RetryPolicy,
-    /// Shared client-side rate limit, if any.
-    pub limiter: Option<RateLimiter>,
-}
-
-impl ClientSettings {
-    /// `timeout` per attempt, 10 s to connect, the default retry policy, no
-    /// rate limit.
-    pub fn new(timeout: Duration) -> Self {
+    /// The configuration for `base_url` with a client's [`ClientSettings`].
+    pub fn with_settings(base_url: Url, settings: &ClientSettings) -> Self {
         Self {
-            timeout: Some(timeout),
-            connect_timeout: Some(Duration::from_secs(10)),
-            retry: RetryPolicy::default(),
-            limiter: None,
+            timeout: settings.timeout,
+            connect_timeout: settings.connect_timeout,
+            retry: settings.retry.clone(),
+            limiter: settings.limiter.clone(),
+            ..Self::new(base_url)
         }
     }
-
-    /// A transport configuration for `base_url` with these settings.
-    pub fn transport_config(&self, base_url: Url) -> TransportConfig {
-        TransportConfig {
-            timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
-            retry: self.retry.clone(),
-            limiter: self.limiter.clone(),
-            ..TransportConfig::new(base_url)
-        }
-    }
-}
-
-/// Generates the setters of a builder's `settings: ClientSettings` field:
-/// `timeout`, `connect_timeout`, `retry_policy`, `rate_limiter`.
-#[macro_export]
-macro_rules! client_settings_setters {
-    () => {
-        /// Per-attempt timeout (`None`: none).
-        pub fn timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
-            self.settings.timeout = timeout;
-            self
-        }
-        /// Connect timeout (`None`: none).
-        pub fn connect_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
-            self.settings.connect_timeout = timeout;
-            self
-        }
-        /// Retry policy.
-        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.settings.retry = policy;
-            self
-        }
-        /// A rate limiter, possibly shared with other clients.
-        pub fn rate_limiter(mut self, limiter: $crate::RateLimiter) -> Self {
-            self.settings.limiter = Some(limiter);
-            self
-        }
-    };
 }
 
 struct Inner {
@@ -672,85 +502,5 @@ fn transport_error(error: reqwest::Error) -> Error {
         message: crate::error::redact(&message),
         may_have_reached_server: reached,
         timed_out,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_url_policy() {
-        for ok in [
-            "https://api.example.com",
-            "http://127.0.0.1:8080",
-            "http://127.9.9.9",
-            "http://[::1]:3000/x",
-            "http://localhost:1234",
-            "http://LOCALHOST.",
-        ] {
-            assert!(parse_base_url(ok).is_ok(), "{ok}");
-        }
-        for (bad, kind) in [
-            ("http://api.example.com", crate::ErrorKind::RefusedByPolicy),
-            ("http://10.0.0.1", crate::ErrorKind::RefusedByPolicy),
-            (
-                "http://localhost.evil.com",
-                crate::ErrorKind::RefusedByPolicy,
-            ),
-            ("ftp://127.0.0.1", crate::ErrorKind::RefusedByPolicy),
-            (
-                "https://user:pw@api.example.com",
-                crate::ErrorKind::RefusedByPolicy,
-            ),
-            ("not a url", crate::ErrorKind::Config),
-        ] {
-            let err = parse_base_url(bad).unwrap_err();
-            assert_eq!(err.kind(), kind, "{bad}: {err}");
-        }
-        let err = parse_base_url("http://api.example.com")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("loopback"), "{err}");
-    }
-
-    #[test]
-    fn status_mapping() {
-        let headers = HeaderMap::new();
-        let kind = |s| default_error(s, &headers, b"{}", None).kind();
-        use crate::ErrorKind as K;
-        assert_eq!(kind(400), K::Validation);
-        assert_eq!(kind(422), K::Validation);
-        assert_eq!(kind(401), K::Unauthorized);
-        assert_eq!(kind(403), K::Forbidden);
-        assert_eq!(kind(404), K::NotFound);
-        assert_eq!(kind(409), K::Conflict);
-        assert_eq!(kind(429), K::RateLimited);
-        assert_eq!(kind(503), K::Server);
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        match default_error(429, &headers, b"", None) {
-            Error::RateLimited { retry_after, .. } => {
-                assert_eq!(retry_after, Some(Duration::from_secs(7)))
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn message_shapes() {
-        assert_eq!(
-            message_from_body(br#"{"message":"a"}"#).as_deref(),
-            Some("a")
-        );
-        assert_eq!(
-            message_from_body(br#"{"error":{"message":"b"}}"#).as_deref(),
-            Some("b")
-        );
-        assert_eq!(
-            message_from_body(br#"{"detail":"c"}"#).as_deref(),
-            Some("c")
-        );
-        assert_eq!(message_from_body(b"<html>"), None);
     }
 }
