@@ -4,9 +4,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::json;
-use workfront_client::models::{Envelope, WorkfrontUser};
-use workiva_client::models::{ListEnvelope, WorkivaUser};
-use workiva_client::scim::models::{ListResponse, ScimUser};
+use workfront_client::wire::{Envelope, WorkfrontUser};
+use workiva_client::scim::wire::{ListResponse, ScimUser};
+use workiva_client::wire::{ListEnvelope, WorkivaUser};
 
 fn workiva_page(n: usize) -> Vec<u8> {
     let data: Vec<_> = (0..n)

@@ -1,7 +1,7 @@
 //! The SCIM ListResponse decoder on arbitrary bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use workiva_client::scim::models::{ListResponse, ScimUser};
+use workiva_client::scim::wire::{ListResponse, ScimUser};
 
 fuzz_target!(|data: &[u8]| {
     if let Err(err) = identity_core::backend::http::decode_json::<ListResponse<ScimUser>>(data, Some(200)) {

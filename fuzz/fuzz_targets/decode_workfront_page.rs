@@ -1,7 +1,7 @@
 //! The Workfront search-page decoder on arbitrary bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use workfront_client::models::{Envelope, WorkfrontUser};
+use workfront_client::wire::{Envelope, WorkfrontUser};
 
 fuzz_target!(|data: &[u8]| {
     if let Err(err) = identity_core::backend::http::decode_json::<Envelope<Vec<WorkfrontUser>>>(data, Some(200)) {

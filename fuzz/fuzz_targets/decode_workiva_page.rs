@@ -1,7 +1,7 @@
 //! The Workiva list-page decoder on arbitrary bytes: an error, never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use workiva_client::models::{ListEnvelope, WorkivaUser};
+use workiva_client::wire::{ListEnvelope, WorkivaUser};
 
 fuzz_target!(|data: &[u8]| {
     if let Err(err) = identity_core::backend::http::decode_json::<ListEnvelope<WorkivaUser>>(data, Some(200)) {

@@ -64,7 +64,7 @@ mod retry;
 pub mod sandbox;
 mod settings;
 
-pub use auth::{AccessToken, TokenSource};
+pub use auth::{AccessToken, StaticToken, TokenSource};
 pub use directory::{
     AccessDirectory, BulkDirectory, Directory, GroupDirectory, ResultStream, UserDirectory,
 };

@@ -106,7 +106,9 @@ impl InMemoryDirectory {
                 state.roles.push(Role {
                     id: RoleId::new(format!("r{}", i + 1)),
                     name: (*name).to_owned(),
-                    raw: json!({"id": format!("r{}", i + 1), "name": name}),
+                    raw: RawRecord::from_serialize(
+                        &json!({"id": format!("r{}", i + 1), "name": name}),
+                    ),
                 });
             }
         }
@@ -122,7 +124,9 @@ impl InMemoryDirectory {
                 state.access_levels.push(AccessLevel {
                     id: AccessLevelId::new(format!("al{}", i + 1)),
                     name: (*name).to_owned(),
-                    raw: json!({"id": format!("al{}", i + 1), "name": name}),
+                    raw: RawRecord::from_serialize(
+                        &json!({"id": format!("al{}", i + 1), "name": name}),
+                    ),
                 });
             }
         }
@@ -418,7 +422,7 @@ impl GroupDirectory for InMemoryDirectory {
             id: id.clone(),
             name: name.to_owned(),
             member_count: Some(0),
-            raw: json!({"id": id.as_str(), "name": name}),
+            raw: RawRecord::from_serialize(&json!({"id": id.as_str(), "name": name})),
         };
         state.groups.insert(id, (group.clone(), BTreeSet::new()));
         Ok(group)

@@ -1,7 +1,9 @@
 //! The vendor-neutral identity model.
 //!
-//! Every object keeps the vendor's raw record (`raw`) so that a field this
-//! model does not name is never lost.
+//! Every object keeps the vendor's record as received (`raw`, a
+//! [`RawRecord`]) so that a field this model does not name is never lost. In
+//! this SDK "raw" means exactly that; a vendor's typed wire struct is a
+//! "record" (`get_user_record`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -229,9 +231,9 @@ pub struct Group {
     /// Member count, when the vendor reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_count: Option<u64>,
-    /// The vendor's full record.
+    /// The vendor's full record, unknown fields included.
     #[serde(default)]
-    pub raw: Value,
+    pub raw: RawRecord,
 }
 
 /// A role (or job role) as a directory holds it.
@@ -241,9 +243,9 @@ pub struct Role {
     pub id: RoleId,
     /// The role's name.
     pub name: String,
-    /// The vendor's full record.
+    /// The vendor's full record, unknown fields included.
     #[serde(default)]
-    pub raw: Value,
+    pub raw: RawRecord,
 }
 
 /// An access level, for directories that have them.
@@ -253,9 +255,9 @@ pub struct AccessLevel {
     pub id: AccessLevelId,
     /// Its name.
     pub name: String,
-    /// The vendor's full record.
+    /// The vendor's full record, unknown fields included.
     #[serde(default)]
-    pub raw: Value,
+    pub raw: RawRecord,
 }
 
 /// One user's membership in one group.
@@ -505,6 +507,31 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The total the server announced, if it did.
     pub total: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// The same page with every item converted.
+    ///
+    /// ```
+    /// use identity_core::Page;
+    /// let page = Page { items: vec![1, 2], total: Some(7) };
+    /// assert_eq!(page.map(|n| n * 10), Page { items: vec![10, 20], total: Some(7) });
+    /// ```
+    pub fn map<U>(self, convert: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(convert).collect(),
+            total: self.total,
+        }
+    }
+
+    /// The same page with every item converted by a fallible conversion; the
+    /// first failure is the result.
+    pub fn try_map<U>(self, convert: impl FnMut(T) -> Result<U>) -> Result<Page<U>> {
+        Ok(Page {
+            items: self.items.into_iter().map(convert).collect::<Result<_>>()?,
+            total: self.total,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -362,7 +362,7 @@ async fn scim_keeps_its_invariants_under_chaos() {
 
     let users = sandbox.scim_users();
     let members: Vec<_> = {
-        let group = client.get_group_raw(group.id.as_str()).await.unwrap();
+        let group = client.get_group_record(group.id.as_str()).await.unwrap();
         group.members.into_iter().filter_map(|m| m.value).collect()
     };
     for (email, intent) in intents(&plans) {

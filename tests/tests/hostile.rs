@@ -269,9 +269,9 @@ proptest! {
 
     #[test]
     fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        let _ = identity_core::backend::http::decode_json::<workiva_client::models::ListEnvelope<workiva_client::models::WorkivaUser>>(&bytes, Some(200));
-        let _ = identity_core::backend::http::decode_json::<workfront_client::models::Envelope<Vec<workfront_client::models::WorkfrontUser>>>(&bytes, Some(200));
-        let _ = identity_core::backend::http::decode_json::<workiva_client::scim::models::ListResponse<workiva_client::scim::models::ScimUser>>(&bytes, Some(200));
+        let _ = identity_core::backend::http::decode_json::<workiva_client::wire::ListEnvelope<workiva_client::wire::WorkivaUser>>(&bytes, Some(200));
+        let _ = identity_core::backend::http::decode_json::<workfront_client::wire::Envelope<Vec<workfront_client::wire::WorkfrontUser>>>(&bytes, Some(200));
+        let _ = identity_core::backend::http::decode_json::<workiva_client::scim::wire::ListResponse<workiva_client::scim::wire::ScimUser>>(&bytes, Some(200));
         let _ = workfront_client::events::parse_delivery(&bytes);
     }
 

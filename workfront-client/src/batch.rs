@@ -8,7 +8,7 @@ use identity_core::{Error, Idempotency, Result};
 use serde_json::{Value, json};
 
 use crate::client::WorkfrontClient;
-use crate::models::BatchOp;
+use crate::wire::BatchOp;
 
 /// The largest chunk sent by default (the guide: "50 or fewer").
 pub const DEFAULT_CHUNK_SIZE: usize = 50;

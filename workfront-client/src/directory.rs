@@ -14,7 +14,7 @@ use identity_core::normalize_email;
 use identity_core::{AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory};
 use identity_core::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Error, Group, GroupId, MembershipChange,
-    NewUser, Page, RawRecord, Result, Role, RoleId, User, UserId, UserPatch, UserQuery,
+    NewUser, Page, Result, Role, RoleId, User, UserId, UserPatch, UserQuery,
 };
 use secrecy::ExposeSecret;
 use serde_json::value::RawValue;
@@ -22,83 +22,14 @@ use serde_json::{Map, Value, json};
 
 use crate::batch::BatchOptions;
 use crate::client::{USER_FIELDS, WorkfrontClient};
-use crate::models::{BatchOp, NamedObject, WorkfrontUser};
+use crate::convert::{access_level, group, role, update_body, user, user_from_raw};
 use crate::search::{Modifier, Search};
+use crate::wire::{BatchOp, NamedObject, WorkfrontUser};
 
 /// `NewUser::extra` key naming the access level of a new user by *name*.
 pub const ACCESS_LEVEL_NAME: &str = "accessLevel";
 /// `NewUser::extra` key naming the home group of a new user by *name*.
 pub const HOME_GROUP_NAME: &str = "homeGroup";
-
-pub(crate) fn user(record: WorkfrontUser) -> User {
-    let raw = RawRecord::from_serialize(&record);
-    User {
-        id: UserId::new(record.id),
-        email: record.email_addr.unwrap_or_default(),
-        username: record.username,
-        first_name: record.first_name,
-        last_name: record.last_name,
-        display_name: record.name,
-        active: record.is_active.unwrap_or(true),
-        roles: record.role_id.into_iter().map(RoleId::new).collect(),
-        groups: record.home_group_id.into_iter().map(GroupId::new).collect(),
-        access_level: record.access_level_id.map(AccessLevelId::new),
-        updated_at: record.last_update_date,
-        raw,
-    }
-}
-
-/// The fields a listed user's model needs, decoded without `flatten`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Listed {
-    #[serde(rename = "ID")]
-    id: String,
-    username: Option<String>,
-    email_addr: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    name: Option<String>,
-    is_active: Option<bool>,
-    #[serde(rename = "accessLevelID")]
-    access_level_id: Option<String>,
-    #[serde(rename = "homeGroupID")]
-    home_group_id: Option<String>,
-    #[serde(rename = "roleID")]
-    role_id: Option<String>,
-    last_update_date: Option<String>,
-}
-
-/// A listed user: its record is kept as received, the model's fields are
-/// read from it in one pass (the listing hot path).
-fn user_from_raw(raw: Box<RawValue>) -> Result<User> {
-    let listed: Listed = serde_json::from_str(raw.get())
-        .map_err(|e| Error::decode(format!("user record: {e}"), raw.get().as_bytes(), None))?;
-    Ok(User {
-        id: UserId::new(listed.id),
-        email: listed.email_addr.unwrap_or_default(),
-        username: listed.username,
-        first_name: listed.first_name,
-        last_name: listed.last_name,
-        display_name: listed.name,
-        active: listed.is_active.unwrap_or(true),
-        roles: listed.role_id.into_iter().map(RoleId::new).collect(),
-        groups: listed.home_group_id.into_iter().map(GroupId::new).collect(),
-        access_level: listed.access_level_id.map(AccessLevelId::new),
-        updated_at: listed.last_update_date,
-        raw: RawRecord::new(raw),
-    })
-}
-
-fn group(record: NamedObject) -> Group {
-    let raw = serde_json::to_value(&record).unwrap_or_default();
-    Group {
-        id: GroupId::new(record.id),
-        name: record.name,
-        member_count: None,
-        raw,
-    }
-}
 
 /// `emailAddr` is not unique in Workfront: of the accounts with this email,
 /// prefer the one whose login is the email, then an active one.
@@ -184,41 +115,6 @@ impl WorkfrontClient {
     }
 }
 
-/// The `PUT` body of a patch: only the fields it sets.
-pub fn update_body(patch: &UserPatch) -> Result<Value> {
-    patch.validate()?;
-    let mut body: Map<String, Value> = patch.extra.clone().into_iter().collect();
-    if let Some(v) = &patch.email {
-        body.insert("emailAddr".into(), json!(v));
-    }
-    if let Some(v) = &patch.first_name {
-        body.insert("firstName".into(), json!(v));
-    }
-    if let Some(v) = &patch.last_name {
-        body.insert("lastName".into(), json!(v));
-    }
-    if let Some(v) = patch.active {
-        body.insert("isActive".into(), json!(v));
-    }
-    if let Some(roles) = &patch.roles {
-        match roles.as_slice() {
-            [] => body.insert("roleID".into(), Value::Null),
-            [role] => body.insert("roleID".into(), json!(role.as_str())),
-            _ => {
-                return Err(Error::invalid(
-                    "a Workfront user has one primary job role (roleID)",
-                ));
-            }
-        };
-    }
-    if patch.display_name.is_some() {
-        return Err(Error::invalid(
-            "Workfront derives a user's name from first and last name; set those instead",
-        ));
-    }
-    Ok(Value::Object(body))
-}
-
 #[async_trait]
 impl UserDirectory for WorkfrontClient {
     fn directory_name(&self) -> &str {
@@ -227,22 +123,12 @@ impl UserDirectory for WorkfrontClient {
 
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
         self.search_pages::<Box<RawValue>>(&user_search(query), self.list_options())
-            .map(|page| {
-                let page = page?;
-                Ok(Page {
-                    items: page
-                        .items
-                        .into_iter()
-                        .map(user_from_raw)
-                        .collect::<Result<_>>()?,
-                    total: page.total,
-                })
-            })
+            .map(|page| page?.try_map(user_from_raw))
             .boxed()
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {
-        self.get_user_raw(id.as_str()).await.map(user)
+        self.get_user_record(id.as_str()).await.map(user)
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
@@ -252,7 +138,7 @@ impl UserDirectory for WorkfrontClient {
 
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
         let body = self.create_body(new_user).await?;
-        self.create_user_raw(&body).await.map(user)
+        self.create_user_record(&body).await.map(user)
     }
 
     async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
@@ -260,12 +146,12 @@ impl UserDirectory for WorkfrontClient {
         if body.as_object().is_some_and(Map::is_empty) {
             return self.get_user(id).await;
         }
-        self.update_user_raw(id.as_str(), &body).await.map(user)
+        self.update_user_record(id.as_str(), &body).await.map(user)
     }
 
     async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
         confirm.check(id)?;
-        self.delete_user_raw(id.as_str()).await
+        self.delete_user_record(id.as_str()).await
     }
 }
 
@@ -275,10 +161,7 @@ impl GroupDirectory for WorkfrontClient {
         let search = Search::new("group").fields(["ID", "name"]).sort_asc("name");
         flatten_pages(
             self.search_pages::<NamedObject>(&search, self.list_options())
-                .map_ok(|page| Page {
-                    items: page.items.into_iter().map(group).collect(),
-                    total: page.total,
-                })
+                .map_ok(|page| page.map(group))
                 .boxed(),
         )
     }
@@ -339,22 +222,22 @@ impl GroupDirectory for WorkfrontClient {
     }
 
     async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
-        let current = self.get_user_raw(user.as_str()).await?;
+        let current = self.get_user_record(user.as_str()).await?;
         if current.home_group_id.as_deref() == Some(group.as_str()) {
             return Ok(MembershipChange::AlreadyMember);
         }
         self.get_group(group).await?;
-        self.update_user_raw(user.as_str(), &json!({ "homeGroupID": group.as_str() }))
+        self.update_user_record(user.as_str(), &json!({ "homeGroupID": group.as_str() }))
             .await?;
         Ok(MembershipChange::Added)
     }
 
     async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
-        let current = self.get_user_raw(user.as_str()).await?;
+        let current = self.get_user_record(user.as_str()).await?;
         if current.home_group_id.as_deref() != Some(group.as_str()) {
             return Ok(MembershipChange::NotMember);
         }
-        self.update_user_raw(user.as_str(), &json!({ "homeGroupID": null }))
+        self.update_user_record(user.as_str(), &json!({ "homeGroupID": null }))
             .await?;
         Ok(MembershipChange::Removed)
     }
@@ -380,53 +263,28 @@ impl AccessDirectory for WorkfrontClient {
                 "a Workfront user has one primary job role: assign exactly one",
             ));
         };
-        self.update_user_raw(user_id.as_str(), &json!({ "roleID": role.as_str() }))
+        self.update_user_record(user_id.as_str(), &json!({ "roleID": role.as_str() }))
             .await
             .map(user)
     }
 
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
-        let found = self.lookup("accesslevel", name).await?;
-        let raw = serde_json::to_value(&found).unwrap_or_default();
-        Ok(AccessLevel {
-            id: AccessLevelId::new(found.id),
-            name: found.name,
-            raw,
-        })
+        self.lookup("accesslevel", name).await.map(access_level)
     }
 
     async fn list_access_levels(&self) -> Result<Vec<AccessLevel>> {
         let search = Search::new("accesslevel").fields(["ID", "name"]);
         let levels: Vec<NamedObject> = self.search_all(&search).await?;
-        Ok(levels
-            .into_iter()
-            .map(|l| {
-                let raw = serde_json::to_value(&l).unwrap_or_default();
-                AccessLevel {
-                    id: AccessLevelId::new(l.id),
-                    name: l.name,
-                    raw,
-                }
-            })
-            .collect())
+        Ok(levels.into_iter().map(access_level).collect())
     }
 
     async fn set_access_level(&self, user_id: &UserId, level: &AccessLevelId) -> Result<User> {
-        self.update_user_raw(
+        self.update_user_record(
             user_id.as_str(),
             &json!({ "accessLevelID": level.as_str() }),
         )
         .await
         .map(user)
-    }
-}
-
-fn role(found: NamedObject) -> Role {
-    let raw = serde_json::to_value(&found).unwrap_or_default();
-    Role {
-        id: RoleId::new(found.id),
-        name: found.name,
-        raw,
     }
 }
 

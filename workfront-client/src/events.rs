@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
 use crate::client::{WorkfrontClient, name_not_found};
-use crate::models::{Subscription, WorkfrontUser};
+use crate::wire::{Subscription, WorkfrontUser};
 
 const SUBSCRIPTIONS: [&str; 5] = ["attask", "eventsubscription", "api", "v1", "subscriptions"];
 

@@ -17,7 +17,7 @@
 //! # async fn main() -> identity_core::Result<()> {
 //! use identity_core::{ensure_user, NewUser, UserDirectory};
 //! use workfront_client::batch::BatchOptions;
-//! use workfront_client::models::BatchOp;
+//! use workfront_client::wire::BatchOp;
 //! use workfront_client::sandbox::WorkfrontSandbox;
 //!
 //! let sandbox = WorkfrontSandbox::builder().seed_users(120).start().await?;
@@ -44,17 +44,20 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod auth;
 pub mod batch;
+mod builder;
 mod client;
+mod convert;
 mod directory;
 pub mod events;
-pub mod models;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod search;
+pub mod wire;
 
-pub use client::{
-    DEFAULT_API_VERSION, DEFAULT_IMS_URL, IMS_SCOPES, ListOptions, MAX_LIMIT, USER_FIELDS,
-    WorkfrontAuth, WorkfrontClient, WorkfrontClientBuilder,
-};
-pub use directory::{ACCESS_LEVEL_NAME, HOME_GROUP_NAME, update_body};
+pub use auth::{DEFAULT_IMS_URL, IMS_SCOPES, WorkfrontAuth};
+pub use builder::WorkfrontClientBuilder;
+pub use client::{DEFAULT_API_VERSION, ListOptions, MAX_LIMIT, USER_FIELDS, WorkfrontClient};
+pub use convert::update_body;
+pub use directory::{ACCESS_LEVEL_NAME, HOME_GROUP_NAME};

@@ -10,8 +10,8 @@ use serde_json::json;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use workfront_client::batch::BatchOptions;
-use workfront_client::models::BatchOp;
 use workfront_client::search::{Modifier, Search};
+use workfront_client::wire::BatchOp;
 use workfront_client::{ListOptions, WorkfrontClient};
 
 async fn server_with_login() -> MockServer {
@@ -225,13 +225,13 @@ async fn validation_422_and_uniqueness_map_to_kinds() {
         .await;
     let c = client(&server);
     let err = c
-        .update_user_raw("u1", &json!({"accessLevelID": "x"}))
+        .update_user_record("u1", &json!({"accessLevelID": "x"}))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
     assert!(err.to_string().contains("invalid accessLevelID"));
     let err = c
-        .update_user_raw("u2", &json!({"username": "x"}))
+        .update_user_record("u2", &json!({"username": "x"}))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
@@ -271,8 +271,8 @@ async fn ims_token_request_is_form_encoded_with_comma_scopes() {
         })
         .build()
         .unwrap();
-    client.get_user_raw("u1").await.unwrap();
-    client.get_user_raw("u1").await.unwrap();
+    client.get_user_record("u1").await.unwrap();
+    client.get_user_record("u1").await.unwrap();
 }
 
 #[tokio::test]
@@ -291,7 +291,7 @@ async fn retries_503_without_retry_after() {
         .expect(1)
         .mount(&server)
         .await;
-    client(&server).get_user_raw("u1").await.unwrap();
+    client(&server).get_user_record("u1").await.unwrap();
 }
 
 #[test]

@@ -14,9 +14,9 @@ use secrecy::SecretString;
 use serde_json::json;
 use workfront_client::batch::BatchOptions;
 use workfront_client::events::{EventType, NewSubscription};
-use workfront_client::models::BatchOp;
 use workfront_client::sandbox::WorkfrontSandbox;
 use workfront_client::search::{Modifier, Search};
+use workfront_client::wire::BatchOp;
 use workfront_client::{ListOptions, WorkfrontClient};
 
 fn fast_retries() -> RetryPolicy {

@@ -1,178 +1,31 @@
-//! [`WorkivaClient`]: configuration, OAuth 2.0, and the Platform API endpoints.
+//! [`WorkivaClient`]: the Platform API endpoints, and how Workiva's error
+//! answers are read.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::StreamExt;
-use identity_core::ClientSettings;
 use identity_core::ResultStream;
 use identity_core::backend::classify::{ErrorClassifier, default_error, message_from_body};
-use identity_core::backend::env::non_empty_var;
-use identity_core::backend::http::{
-    Auth, AuthScheme, HeaderMap, HttpClient, Method, Request, TransportConfig,
-};
-use identity_core::backend::oauth::{ClientCredentials, ScopeSeparator};
+use identity_core::backend::http::{HeaderMap, HttpClient, Method, Request};
 use identity_core::backend::paginate::{CursorPage, cursor_pages};
-use identity_core::backend::token::TokenCache;
-use identity_core::backend::url::parse_base_url;
-use identity_core::{Error, Page, Result, Role};
-use secrecy::SecretString;
+use identity_core::{Error, Page, Result, Role, UserQuery};
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::models::{
+use crate::builder::WorkivaClientBuilder;
+use crate::wire::{
     CreateUser, GroupChange, ListEnvelope, UpdateUser, WorkivaGroup, WorkivaMember, WorkivaRole,
     WorkivaUser,
 };
 
-/// The production API host.
-pub const DEFAULT_BASE_URL: &str = "https://api.app.wdesk.com";
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u32 = 100;
-/// The scopes user lifecycle automation needs.
-pub const ALL_SCOPES: [&str; 4] = [
-    "iam:users:read",
-    "iam:users:write",
-    "iam:groups:read",
-    "iam:groups:write",
-];
-
 const API: [&str; 2] = ["platform", "v1"];
-const TOKEN_PATH: [&str; 4] = ["iam", "v1", "oauth2", "token"];
-
-/// Builder for [`WorkivaClient`].
-#[derive(Clone)]
-#[must_use]
-pub struct WorkivaClientBuilder {
-    base_url: String,
-    client_id: Option<String>,
-    client_secret: Option<SecretString>,
-    scopes: Vec<String>,
-    settings: ClientSettings,
-    page_size: u32,
-    token_skew: Duration,
-}
-
-impl std::fmt::Debug for WorkivaClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorkivaClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
-            .field("scopes", &self.scopes)
-            .field("page_size", &self.page_size)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for WorkivaClientBuilder {
-    fn default() -> Self {
-        Self {
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            client_id: None,
-            client_secret: None,
-            scopes: Vec::new(),
-            settings: ClientSettings::with_default_timeout(Duration::from_secs(30)),
-            page_size: MAX_PAGE_SIZE,
-            token_skew: Duration::from_secs(60),
-        }
-    }
-}
-
-impl WorkivaClientBuilder {
-    /// API host (default `https://api.app.wdesk.com`); `http` only to loopback.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-    /// OAuth client id.
-    pub fn client_id(mut self, id: impl Into<String>) -> Self {
-        self.client_id = Some(id.into());
-        self
-    }
-    /// OAuth client secret.
-    pub fn client_secret(mut self, secret: SecretString) -> Self {
-        self.client_secret = Some(secret);
-        self
-    }
-    /// Scopes to request (default: whatever the client was granted).
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
-    /// Timeouts, retries and rate limit, starting from this client's
-    /// defaults (30 s per attempt): `.configure(|s| s.with_retry(policy))`.
-    pub fn configure(mut self, configure: impl FnOnce(ClientSettings) -> ClientSettings) -> Self {
-        self.settings = configure(self.settings);
-        self
-    }
-
-    /// Page size of listings, clamped to 1..=100.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size.clamp(1, MAX_PAGE_SIZE);
-        self
-    }
-    /// Refresh tokens this long before they expire (default 60 s).
-    pub fn token_refresh_skew(mut self, skew: Duration) -> Self {
-        self.token_skew = skew;
-        self
-    }
-
-    /// Reads `WORKIVA_BASE_URL` (optional), `WORKIVA_CLIENT_ID` and
-    /// `WORKIVA_CLIENT_SECRET` into this builder.
-    pub fn from_env(mut self) -> Result<Self> {
-        if let Some(url) = non_empty_var("WORKIVA_BASE_URL") {
-            self.base_url = url;
-        }
-        self.client_id = non_empty_var("WORKIVA_CLIENT_ID");
-        self.client_secret = non_empty_var("WORKIVA_CLIENT_SECRET").map(SecretString::from);
-        Ok(self)
-    }
-
-    /// Validates the configuration and builds the client. Sends nothing.
-    pub fn build(self) -> Result<WorkivaClient> {
-        let base = parse_base_url(&self.base_url)?;
-        let client_id = self
-            .client_id
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| Error::config("Workiva client id is missing (WORKIVA_CLIENT_ID)"))?;
-        let client_secret = self.client_secret.ok_or_else(|| {
-            Error::config("Workiva client secret is missing (WORKIVA_CLIENT_SECRET)")
-        })?;
-        let config = TransportConfig::with_settings(base.clone(), &self.settings);
-        let token_http = HttpClient::new(config.clone(), None, Arc::new(WorkivaErrors))?;
-        let source = ClientCredentials::new(
-            token_http,
-            &TOKEN_PATH,
-            client_id,
-            client_secret,
-            self.scopes,
-            ScopeSeparator::Space,
-        );
-        let auth = Auth {
-            cache: TokenCache::new(Arc::new(source), self.token_skew),
-            scheme: AuthScheme::Bearer,
-        };
-        let http = HttpClient::new(config, Some(auth), Arc::new(WorkivaErrors))?;
-        Ok(WorkivaClient {
-            inner: Arc::new(Inner {
-                http,
-                base,
-                page_size: self.page_size,
-                roles: Mutex::new(None),
-            }),
-        })
-    }
-}
 
 /// Workiva's error bodies: a message, and for 403 the missing scope (from the
 /// body or an RFC 6750 `WWW-Authenticate` header).
-struct WorkivaErrors;
+pub(crate) struct WorkivaErrors;
 
 impl ErrorClassifier for WorkivaErrors {
     fn classify(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> Error {
@@ -184,7 +37,7 @@ impl ErrorClassifier for WorkivaErrors {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
                 let text = format!("{challenge} {}", String::from_utf8_lossy(body));
-                let missing_scope = ALL_SCOPES
+                let missing_scope = crate::auth::ALL_SCOPES
                     .iter()
                     .find(|scope| text.contains(*scope))
                     .map(|s| (*s).to_owned());
@@ -199,17 +52,17 @@ impl ErrorClassifier for WorkivaErrors {
     }
 }
 
-struct Inner {
-    http: HttpClient,
-    base: Url,
-    page_size: u32,
-    roles: Mutex<Option<Arc<Vec<WorkivaRole>>>>,
+pub(crate) struct Inner {
+    pub(crate) http: HttpClient,
+    pub(crate) base: Url,
+    pub(crate) page_size: u32,
+    pub(crate) roles: Mutex<Option<Arc<Vec<WorkivaRole>>>>,
 }
 
 /// A Workiva Platform API client; cheap to clone.
 #[derive(Clone)]
 pub struct WorkivaClient {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for WorkivaClient {
@@ -220,27 +73,17 @@ impl std::fmt::Debug for WorkivaClient {
     }
 }
 
-/// Filters of a user listing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserFilter {
-    /// Only this email (`?email=`).
-    pub email: Option<String>,
-    /// Only users updated at or after this ISO 8601 instant (`?updatedAt=`),
-    /// for change polling.
-    pub updated_since: Option<String>,
-}
-
-impl UserFilter {
-    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
-        let mut query = Vec::new();
-        if let Some(email) = &self.email {
-            query.push(("email", email.clone()));
-        }
-        if let Some(since) = &self.updated_since {
-            query.push(("updatedAt", since.clone()));
-        }
-        query
+/// The query parameters of a user listing: `email`, and `updatedAt` (users
+/// updated at or after an instant, for change polling).
+pub(crate) fn user_query(query: &UserQuery) -> Vec<(&'static str, String)> {
+    let mut params = Vec::new();
+    if let Some(email) = &query.email {
+        params.push(("email", email.clone()));
     }
+    if let Some(since) = &query.updated_since {
+        params.push(("updatedAt", since.clone()));
+    }
+    params
 }
 
 pub(crate) fn path<const N: usize>(rest: [&str; N]) -> Vec<String> {
@@ -307,12 +150,12 @@ impl WorkivaClient {
     }
 
     /// `GET /platform/v1/users`, page by page (prefetching the next page).
-    pub fn list_users_raw(&self, filter: &UserFilter) -> ResultStream<'static, Page<WorkivaUser>> {
-        self.paged(path(["users"]), filter.query())
+    pub fn list_user_records(&self, query: &UserQuery) -> ResultStream<'static, Page<WorkivaUser>> {
+        self.paged(path(["users"]), user_query(query))
     }
 
     /// `GET /platform/v1/users/{id}`.
-    pub async fn get_user_raw(&self, id: &str) -> Result<WorkivaUser> {
+    pub async fn get_user_record(&self, id: &str) -> Result<WorkivaUser> {
         self.inner
             .http
             .json(&Request::get(path(["users", id])))
@@ -322,7 +165,7 @@ impl WorkivaClient {
 
     /// `POST /platform/v1/users`. The answer may be partial; it is merged
     /// with what was sent.
-    pub async fn create_user_raw(&self, body: &CreateUser) -> Result<WorkivaUser> {
+    pub async fn create_user_record(&self, body: &CreateUser) -> Result<WorkivaUser> {
         let request = Request::new(Method::POST, path(["users"])).json(body)?;
         let echo: WorkivaUser = self.inner.http.json(&request).await?;
         let mut user = WorkivaUser {
@@ -344,7 +187,7 @@ impl WorkivaClient {
 
     /// `PATCH /platform/v1/users/{id}`: only the fields set change. Returns
     /// the server's (possibly partial) echo.
-    pub async fn patch_user_raw(&self, id: &str, body: &UpdateUser) -> Result<WorkivaUser> {
+    pub async fn patch_user_record(&self, id: &str, body: &UpdateUser) -> Result<WorkivaUser> {
         let request = Request::new(Method::PATCH, path(["users", id])).json(body)?;
         self.inner
             .http
@@ -356,7 +199,7 @@ impl WorkivaClient {
     /// `DELETE /platform/v1/users/{id}`. Permanent; the trait method
     /// [`delete_user`](identity_core::UserDirectory::delete_user) demands a
     /// confirmation, this raw call is for callers who already checked one.
-    pub(crate) async fn delete_user_raw(&self, id: &str) -> Result<()> {
+    pub(crate) async fn delete_user_record(&self, id: &str) -> Result<()> {
         self.inner
             .http
             .send(&Request::new(Method::DELETE, path(["users", id])))
@@ -366,12 +209,12 @@ impl WorkivaClient {
     }
 
     /// `GET /platform/v1/groups`, page by page.
-    pub fn list_groups_raw(&self) -> ResultStream<'static, Page<WorkivaGroup>> {
+    pub fn list_group_records(&self) -> ResultStream<'static, Page<WorkivaGroup>> {
         self.paged(path(["groups"]), Vec::new())
     }
 
     /// `GET /platform/v1/groups/{id}`.
-    pub async fn get_group_raw(&self, id: &str) -> Result<WorkivaGroup> {
+    pub async fn get_group_record(&self, id: &str) -> Result<WorkivaGroup> {
         self.inner
             .http
             .json(&Request::get(path(["groups", id])))
@@ -380,7 +223,7 @@ impl WorkivaClient {
     }
 
     /// `POST /platform/v1/groups`.
-    pub async fn create_group_raw(&self, body: &GroupChange) -> Result<WorkivaGroup> {
+    pub async fn create_group_record(&self, body: &GroupChange) -> Result<WorkivaGroup> {
         let request = Request::new(Method::POST, path(["groups"])).json(body)?;
         let mut group: WorkivaGroup = self.inner.http.json(&request).await?;
         if group.name.is_none() {
@@ -390,7 +233,7 @@ impl WorkivaClient {
     }
 
     /// `PATCH /platform/v1/groups/{id}`.
-    pub async fn patch_group_raw(&self, id: &str, body: &GroupChange) -> Result<WorkivaGroup> {
+    pub async fn patch_group_record(&self, id: &str, body: &GroupChange) -> Result<WorkivaGroup> {
         let request = Request::new(Method::PATCH, path(["groups", id])).json(body)?;
         self.inner
             .http
@@ -400,13 +243,13 @@ impl WorkivaClient {
     }
 
     /// `GET /platform/v1/groups/{id}/members`, page by page.
-    pub fn list_members_raw(&self, group: &str) -> ResultStream<'static, Page<WorkivaMember>> {
+    pub fn list_member_records(&self, group: &str) -> ResultStream<'static, Page<WorkivaMember>> {
         self.paged(path(["groups", group, "members"]), Vec::new())
     }
 
     /// `POST /platform/v1/groups/{id}/members`. `Ok(false)` when the user
     /// already was a member (the API's 409).
-    pub async fn add_member_raw(&self, group: &str, user: &str) -> Result<bool> {
+    pub async fn post_member(&self, group: &str, user: &str) -> Result<bool> {
         let request = Request::new(Method::POST, path(["groups", group, "members"]))
             .json(&serde_json::json!({ "userId": user }))?
             // Adding a member twice is harmless (409 = already a member).
@@ -420,13 +263,13 @@ impl WorkivaClient {
 
     /// `DELETE /platform/v1/groups/{id}/members/{userId}`. `Ok(false)` when
     /// the user was not a member.
-    pub async fn remove_member_raw(&self, group: &str, user: &str) -> Result<bool> {
+    pub async fn delete_member(&self, group: &str, user: &str) -> Result<bool> {
         let request = Request::new(Method::DELETE, path(["groups", group, "members", user]));
         match self.inner.http.send(&request).await {
             Ok(_) => Ok(true),
             Err(Error::NotFound { .. }) => {
                 // A 404 may mean "no such group" or "not a member": tell them apart.
-                self.get_group_raw(group).await?;
+                self.get_group_record(group).await?;
                 Ok(false)
             }
             Err(err) => Err(err),
@@ -434,7 +277,7 @@ impl WorkivaClient {
     }
 
     /// `GET /platform/v1/roles`, all pages.
-    pub async fn list_roles_raw(&self) -> Result<Vec<WorkivaRole>> {
+    pub async fn list_role_records(&self) -> Result<Vec<WorkivaRole>> {
         let mut pages = self.paged::<WorkivaRole>(path(["roles"]), Vec::new());
         let mut roles = Vec::new();
         while let Some(page) = pages.next().await {
@@ -444,7 +287,7 @@ impl WorkivaClient {
     }
 
     /// `GET /platform/v1/roles/{id}`.
-    pub async fn get_role_raw(&self, id: &str) -> Result<WorkivaRole> {
+    pub async fn get_role_record(&self, id: &str) -> Result<WorkivaRole> {
         self.inner
             .http
             .json(&Request::get(path(["roles", id])))
@@ -458,7 +301,7 @@ impl WorkivaClient {
         if let (Some(roles), false) = (cache.as_ref(), refresh) {
             return Ok(roles.clone());
         }
-        let roles = Arc::new(self.list_roles_raw().await?);
+        let roles = Arc::new(self.list_role_records().await?);
         *cache = Some(roles.clone());
         Ok(roles)
     }

@@ -6,7 +6,7 @@ use identity_core::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::models::{CreateUser, UpdateUser, WorkivaGroup, WorkivaRole, WorkivaUser};
+use crate::wire::{CreateUser, UpdateUser, WorkivaGroup, WorkivaRole, WorkivaUser};
 
 pub(crate) fn user(record: WorkivaUser) -> User {
     let raw = RawRecord::from_serialize(&record);
@@ -72,7 +72,7 @@ pub(crate) fn user_from_raw(raw: Box<RawValue>) -> Result<User> {
 }
 
 pub(crate) fn group(record: WorkivaGroup) -> Group {
-    let raw = serde_json::to_value(&record).unwrap_or_default();
+    let raw = RawRecord::from_serialize(&record);
     Group {
         id: GroupId::new(record.id),
         name: record.name.unwrap_or_default(),
@@ -85,7 +85,7 @@ pub(crate) fn role(record: &WorkivaRole) -> Role {
     Role {
         id: RoleId::new(record.id.clone()),
         name: record.name.clone(),
-        raw: serde_json::to_value(record).unwrap_or_default(),
+        raw: RawRecord::from_serialize(&record),
     }
 }
 

@@ -10,9 +10,9 @@ use identity_core::{
     RoleId, User, UserId, UserPatch, UserQuery,
 };
 
-use crate::client::{UserFilter, WorkivaClient};
+use crate::client::{WorkivaClient, user_query};
 use crate::convert;
-use crate::models::{GroupChange, UpdateUser};
+use crate::wire::{GroupChange, UpdateUser};
 
 #[async_trait]
 impl UserDirectory for WorkivaClient {
@@ -21,30 +21,16 @@ impl UserDirectory for WorkivaClient {
     }
 
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
-        let filter = UserFilter {
-            email: query.email.clone(),
-            updated_since: query.updated_since.clone(),
-        };
         self.paged::<Box<serde_json::value::RawValue>>(
             crate::client::path(["users"]),
-            filter.query(),
+            user_query(query),
         )
-        .map(|page| {
-            let page = page?;
-            Ok(Page {
-                items: page
-                    .items
-                    .into_iter()
-                    .map(convert::user_from_raw)
-                    .collect::<Result<_>>()?,
-                total: page.total,
-            })
-        })
+        .map(|page| page?.try_map(convert::user_from_raw))
         .boxed()
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {
-        self.get_user_raw(id.as_str()).await.map(convert::user)
+        self.get_user_record(id.as_str()).await.map(convert::user)
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
@@ -56,11 +42,11 @@ impl UserDirectory for WorkivaClient {
             candidates.push(lower);
         }
         for candidate in candidates {
-            let filter = UserFilter {
+            let query = UserQuery {
                 email: Some(candidate),
-                updated_since: None,
+                ..UserQuery::default()
             };
-            let mut pages = self.list_users_raw(&filter);
+            let mut pages = self.list_user_records(&query);
             while let Some(page) = pages.next().await {
                 if let Some(found) = page?
                     .items
@@ -76,7 +62,7 @@ impl UserDirectory for WorkivaClient {
     }
 
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
-        self.create_user_raw(&convert::create_body(new_user))
+        self.create_user_record(&convert::create_body(new_user))
             .await
             .map(convert::user)
     }
@@ -87,7 +73,7 @@ impl UserDirectory for WorkivaClient {
             return self.get_user(id).await;
         }
         let echo = self
-            .patch_user_raw(id.as_str(), &convert::patch_body(patch))
+            .patch_user_record(id.as_str(), &convert::patch_body(patch))
             .await?;
         if convert::is_complete(&echo) {
             return Ok(convert::user(echo));
@@ -98,7 +84,7 @@ impl UserDirectory for WorkivaClient {
 
     async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
         confirm.check(id)?;
-        self.delete_user_raw(id.as_str()).await
+        self.delete_user_record(id.as_str()).await
     }
 }
 
@@ -106,17 +92,14 @@ impl UserDirectory for WorkivaClient {
 impl GroupDirectory for WorkivaClient {
     fn list_groups(&self) -> ResultStream<'_, Group> {
         flatten_pages(
-            self.list_groups_raw()
-                .map_ok(|page| Page {
-                    items: page.items.into_iter().map(convert::group).collect(),
-                    total: page.total,
-                })
+            self.list_group_records()
+                .map_ok(|page| page.map(convert::group))
                 .boxed(),
         )
     }
 
     async fn get_group(&self, id: &GroupId) -> Result<Group> {
-        self.get_group_raw(id.as_str()).await.map(convert::group)
+        self.get_group_record(id.as_str()).await.map(convert::group)
     }
 
     async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>> {
@@ -132,40 +115,28 @@ impl GroupDirectory for WorkivaClient {
             name: Some(name.to_owned()),
             description: None,
         };
-        self.create_group_raw(&body).await.map(convert::group)
+        self.create_group_record(&body).await.map(convert::group)
     }
 
     fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
         flatten_pages(
-            self.list_members_raw(group.as_str())
-                .map_ok(|page| Page {
-                    items: page
-                        .items
-                        .into_iter()
-                        .map(|m| UserId::new(m.user_id))
-                        .collect(),
-                    total: page.total,
-                })
+            self.list_member_records(group.as_str())
+                .map_ok(|page| page.map(|m| UserId::new(m.user_id)))
                 .boxed(),
         )
     }
 
     async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
-        Ok(
-            if self.add_member_raw(group.as_str(), user.as_str()).await? {
-                MembershipChange::Added
-            } else {
-                MembershipChange::AlreadyMember
-            },
-        )
+        Ok(if self.post_member(group.as_str(), user.as_str()).await? {
+            MembershipChange::Added
+        } else {
+            MembershipChange::AlreadyMember
+        })
     }
 
     async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
         Ok(
-            if self
-                .remove_member_raw(group.as_str(), user.as_str())
-                .await?
-            {
+            if self.delete_member(group.as_str(), user.as_str()).await? {
                 MembershipChange::Removed
             } else {
                 MembershipChange::NotMember
@@ -204,7 +175,7 @@ impl AccessDirectory for WorkivaClient {
     /// and sends the existing ones plus the new ones. Two writers racing on
     /// one user's roles can still lose an update: the API has no ETag.
     async fn assign_roles(&self, user: &UserId, roles: &[RoleId]) -> Result<User> {
-        let current = self.get_user_raw(user.as_str()).await?;
+        let current = self.get_user_record(user.as_str()).await?;
         let mut merged = current.roles.clone().unwrap_or_default();
         for role in roles {
             if !merged.iter().any(|r| r == role.as_str()) {
@@ -222,7 +193,7 @@ impl AccessDirectory for WorkivaClient {
             roles: Some(merged),
             ..UpdateUser::default()
         };
-        let echo = self.patch_user_raw(user.as_str(), &body).await?;
+        let echo = self.patch_user_record(user.as_str(), &body).await?;
         let mut record = current;
         record.merge(echo);
         Ok(convert::user(record))

@@ -30,14 +30,18 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod auth;
+mod builder;
 mod client;
 mod convert;
 mod directory;
-pub mod models;
+mod env;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod scim;
+pub mod wire;
 
-pub use client::{
-    ALL_SCOPES, DEFAULT_BASE_URL, MAX_PAGE_SIZE, UserFilter, WorkivaClient, WorkivaClientBuilder,
-};
+pub use auth::ALL_SCOPES;
+pub use builder::WorkivaClientBuilder;
+pub use client::{MAX_PAGE_SIZE, WorkivaClient};
+pub use env::DEFAULT_BASE_URL;

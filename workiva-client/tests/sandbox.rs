@@ -198,7 +198,7 @@ async fn token_revoked_mid_listing_costs_one_401_and_one_refresh() {
         total += page.items.len();
         n += 1;
         if n == 2 {
-            sandbox.expire_tokens();
+            sandbox.expire_credentials();
         }
     }
     assert_eq!(total, 500);

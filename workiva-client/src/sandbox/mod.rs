@@ -20,7 +20,7 @@ use identity_core::{Error, Result};
 use secrecy::SecretString;
 
 use crate::WorkivaClient;
-use crate::models::WorkivaUser;
+use crate::wire::WorkivaUser;
 
 pub use platform::PlatformSim;
 pub use scim::ScimSim;
@@ -150,8 +150,8 @@ impl WorkivaSandbox {
     }
 
     /// Revokes every access token issued so far: the next call gets a 401.
-    pub fn expire_tokens(&self) {
-        self.platform.expire_tokens();
+    pub fn expire_credentials(&self) {
+        self.platform.expire_credentials();
     }
 
     /// Members of a group, for assertions.

@@ -11,7 +11,7 @@ use rand::Rng;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use crate::models::{CreateUser, GroupChange, UpdateUser, WorkivaGroup, WorkivaRole, WorkivaUser};
+use crate::wire::{CreateUser, GroupChange, UpdateUser, WorkivaGroup, WorkivaRole, WorkivaUser};
 
 /// Settings of the Platform API simulator.
 #[derive(Debug, Clone)]
@@ -158,7 +158,7 @@ impl PlatformSim {
     }
 
     /// Ends every issued token now, as a revocation or an early expiry would.
-    pub(crate) fn expire_tokens(&self) {
+    pub(crate) fn expire_credentials(&self) {
         self.lock().tokens.clear();
     }
 

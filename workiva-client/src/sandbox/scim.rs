@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use identity_core::sandbox::{SimRequest, SimResponse, SimService, rfc3339};
 use serde_json::{Value, json};
 
-use crate::scim::models::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE, PATCH_OP, USER_SCHEMA};
+use crate::scim::wire::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE, PATCH_OP, USER_SCHEMA};
 
 const MAX_RESULTS: usize = 200;
 

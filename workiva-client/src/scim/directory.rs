@@ -8,127 +8,12 @@ use identity_core::{
     DeleteConfirmation, Error, Group, GroupId, MembershipChange, NewUser, Page, Result, Role,
     RoleId, User, UserId, UserPatch, UserQuery,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::ScimClient;
+use super::convert::{group, patch_operations, roles_unsupported, user};
 use super::filter::eq;
-use super::models::{MultiValue, PatchOperation, ScimGroup, ScimName, ScimUser, USER_SCHEMA};
-
-fn user(record: ScimUser) -> User {
-    let raw = identity_core::RawRecord::from_serialize(&record);
-    let email = record.email();
-    let name = record.name.unwrap_or_default();
-    User {
-        id: UserId::new(record.id.unwrap_or_default()),
-        email,
-        username: Some(record.user_name),
-        first_name: name.given_name,
-        last_name: name.family_name,
-        display_name: record.display_name,
-        active: record.active.unwrap_or(true),
-        roles: Vec::new(),
-        groups: record
-            .groups
-            .into_iter()
-            .filter_map(|g| g.value.map(GroupId::new))
-            .collect(),
-        access_level: None,
-        updated_at: record
-            .extra
-            .get("meta")
-            .and_then(|m| m.get("lastModified"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        raw,
-    }
-}
-
-fn group(record: ScimGroup) -> Group {
-    let member_count = Some(record.members.len() as u64);
-    let raw = serde_json::to_value(&record).unwrap_or_default();
-    Group {
-        id: GroupId::new(record.id.unwrap_or_default()),
-        name: record.display_name,
-        member_count,
-        raw,
-    }
-}
-
-fn work_email(address: &str) -> Value {
-    json!([{ "value": address, "type": "work", "primary": true }])
-}
-
-fn patch_operations(patch: &UserPatch) -> Result<Vec<PatchOperation>> {
-    patch.validate()?;
-    if patch.roles.is_some() {
-        return Err(roles_unsupported());
-    }
-    let mut ops = Vec::new();
-    if let Some(v) = &patch.email {
-        ops.push(PatchOperation::replace("emails", work_email(v)));
-    }
-    if let Some(v) = &patch.first_name {
-        ops.push(PatchOperation::replace("name.givenName", json!(v)));
-    }
-    if let Some(v) = &patch.last_name {
-        ops.push(PatchOperation::replace("name.familyName", json!(v)));
-    }
-    if let Some(v) = &patch.display_name {
-        ops.push(PatchOperation::replace("displayName", json!(v)));
-    }
-    if let Some(v) = patch.active {
-        ops.push(PatchOperation::replace("active", json!(v)));
-    }
-    for (key, value) in &patch.extra {
-        ops.push(PatchOperation::replace(key, value.clone()));
-    }
-    Ok(ops)
-}
-
-/// Applies `replace` operations to a resource read for a `PUT` (for servers
-/// without PATCH).
-pub(crate) fn apply_to_user(user: &mut ScimUser, operations: &[PatchOperation]) -> Result<()> {
-    for op in operations {
-        let value = op.value.clone().unwrap_or(Value::Null);
-        let name = user.name.get_or_insert_with(ScimName::default);
-        match (op.op.as_str(), op.path.as_deref()) {
-            ("replace", Some("active")) => user.active = value.as_bool(),
-            ("replace", Some("displayName")) => {
-                user.display_name = value.as_str().map(str::to_owned)
-            }
-            ("replace", Some("name.givenName")) => {
-                name.given_name = value.as_str().map(str::to_owned)
-            }
-            ("replace", Some("name.familyName")) => {
-                name.family_name = value.as_str().map(str::to_owned)
-            }
-            ("replace", Some("userName")) => {
-                user.user_name = value.as_str().unwrap_or_default().to_owned()
-            }
-            ("replace", Some("emails")) => {
-                user.emails = serde_json::from_value(value).map_err(|e| {
-                    Error::invalid(format!("emails value is not a list of emails: {e}"))
-                })?;
-            }
-            ("replace", Some(path)) => {
-                user.extra.insert(path.to_owned(), value);
-            }
-            (op, path) => {
-                return Err(Error::Unsupported {
-                    operation: format!("applying SCIM {op} {path:?} through PUT"),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-fn roles_unsupported() -> Error {
-    Error::Unsupported {
-        operation: "workspace roles over SCIM: assign roles through the Workiva Platform API"
-            .into(),
-    }
-}
+use super::wire::{MultiValue, PatchOperation, ScimGroup, ScimName, ScimUser, USER_SCHEMA};
 
 impl ScimClient {
     async fn filters_supported(&self) -> Result<bool> {
@@ -136,11 +21,8 @@ impl ScimClient {
     }
 
     fn list_users_filtered(&self, filter: Option<String>) -> ResultStream<'static, Page<User>> {
-        self.list_raw::<ScimUser>("Users", filter)
-            .map_ok(|page| Page {
-                items: page.items.into_iter().map(user).collect(),
-                total: page.total,
-            })
+        self.list_records::<ScimUser>("Users", filter)
+            .map_ok(|page| page.map(user))
             .boxed()
     }
 
@@ -185,7 +67,7 @@ impl UserDirectory for ScimClient {
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {
-        self.get_user_raw(id.as_str()).await.map(user)
+        self.get_user_record(id.as_str()).await.map(user)
     }
 
     /// One look-up, `userName eq "…" or emails.value eq "…"` (users are
@@ -238,7 +120,7 @@ impl UserDirectory for ScimClient {
             groups: Vec::new(),
             extra: new_user.extra.clone().into_iter().collect(),
         };
-        self.create_user_raw(&resource).await.map(user)
+        self.create_user_record(&resource).await.map(user)
     }
 
     async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
@@ -246,12 +128,12 @@ impl UserDirectory for ScimClient {
         if ops.is_empty() {
             return self.get_user(id).await;
         }
-        self.patch_user_raw(id.as_str(), ops).await.map(user)
+        self.patch_user_record(id.as_str(), ops).await.map(user)
     }
 
     async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
         confirm.check(id)?;
-        self.delete_user_raw(id.as_str()).await
+        self.delete_user_record(id.as_str()).await
     }
 }
 
@@ -259,17 +141,14 @@ impl UserDirectory for ScimClient {
 impl GroupDirectory for ScimClient {
     fn list_groups(&self) -> ResultStream<'_, Group> {
         flatten_pages(
-            self.list_raw::<ScimGroup>("Groups", None)
-                .map_ok(|page| Page {
-                    items: page.items.into_iter().map(group).collect(),
-                    total: page.total,
-                })
+            self.list_records::<ScimGroup>("Groups", None)
+                .map_ok(|page| page.map(group))
                 .boxed(),
         )
     }
 
     async fn get_group(&self, id: &GroupId) -> Result<Group> {
-        self.get_group_raw(id.as_str()).await.map(group)
+        self.get_group_record(id.as_str()).await.map(group)
     }
 
     async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>> {
@@ -279,11 +158,8 @@ impl GroupDirectory for ScimClient {
             None
         };
         let groups: Vec<Group> = flatten_pages(
-            self.list_raw::<ScimGroup>("Groups", filter)
-                .map_ok(|page| Page {
-                    items: page.items.into_iter().map(group).collect(),
-                    total: page.total,
-                })
+            self.list_records::<ScimGroup>("Groups", filter)
+                .map_ok(|page| page.map(group))
                 .boxed(),
         )
         .try_collect()
@@ -295,13 +171,13 @@ impl GroupDirectory for ScimClient {
         if name.trim().is_empty() {
             return Err(Error::invalid("group displayName is required"));
         }
-        self.create_group_raw(name).await.map(group)
+        self.create_group_record(name).await.map(group)
     }
 
     fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
         let client = self.clone();
         let id = group.clone();
-        futures::stream::once(async move { client.get_group_raw(id.as_str()).await })
+        futures::stream::once(async move { client.get_group_record(id.as_str()).await })
             .map_ok(|g| {
                 futures::stream::iter(
                     g.members
@@ -315,7 +191,7 @@ impl GroupDirectory for ScimClient {
     }
 
     async fn add_member(&self, group: &GroupId, member: &UserId) -> Result<MembershipChange> {
-        let current = self.get_group_raw(group.as_str()).await?;
+        let current = self.get_group_record(group.as_str()).await?;
         if current
             .members
             .iter()
@@ -324,14 +200,14 @@ impl GroupDirectory for ScimClient {
             return Ok(MembershipChange::AlreadyMember);
         }
         // Some servers accept unknown member ids: refuse them here instead.
-        self.get_user_raw(member.as_str()).await?;
+        self.get_user_record(member.as_str()).await?;
         let op = PatchOperation::add("members", json!([{ "value": member.as_str() }]));
-        self.patch_group_raw(group.as_str(), vec![op]).await?;
+        self.patch_group_record(group.as_str(), vec![op]).await?;
         Ok(MembershipChange::Added)
     }
 
     async fn remove_member(&self, group: &GroupId, member: &UserId) -> Result<MembershipChange> {
-        let current = self.get_group_raw(group.as_str()).await?;
+        let current = self.get_group_record(group.as_str()).await?;
         if !current
             .members
             .iter()
@@ -340,7 +216,7 @@ impl GroupDirectory for ScimClient {
             return Ok(MembershipChange::NotMember);
         }
         let path = format!("members[{}]", eq("value", member.as_str()));
-        self.patch_group_raw(group.as_str(), vec![PatchOperation::remove(&path)])
+        self.patch_group_record(group.as_str(), vec![PatchOperation::remove(&path)])
             .await?;
         Ok(MembershipChange::Removed)
     }

@@ -1,0 +1,218 @@
+//! [`WorkfrontClientBuilder`]: the instance, API version, credentials and
+//! connection settings of a [`WorkfrontClient`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use identity_core::ClientSettings;
+use identity_core::backend::classify::ErrorClassifier;
+use identity_core::backend::env::non_empty_var;
+use identity_core::backend::http::{HttpClient, TransportConfig};
+use identity_core::backend::url::parse_base_url;
+use identity_core::{Error, Result};
+use secrecy::SecretString;
+use tokio::sync::Mutex;
+
+use crate::auth::{IMS_SCOPES, WorkfrontAuth};
+use crate::client::{DEFAULT_API_VERSION, Inner, MAX_LIMIT, WorkfrontClient, WorkfrontErrors};
+
+/// Builder for [`WorkfrontClient`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct WorkfrontClientBuilder {
+    base_url: Option<String>,
+    api_version: String,
+    auth: Option<WorkfrontAuth>,
+    settings: ClientSettings,
+    page_limit: u32,
+    concurrency: usize,
+    count_first: bool,
+    default_access_level: Option<String>,
+    token_skew: Duration,
+}
+
+impl Default for WorkfrontClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            api_version: DEFAULT_API_VERSION.into(),
+            auth: None,
+            settings: ClientSettings::with_default_timeout(Duration::from_secs(60)),
+            page_limit: MAX_LIMIT,
+            concurrency: 4,
+            count_first: false,
+            default_access_level: None,
+            token_skew: Duration::from_secs(60),
+        }
+    }
+}
+
+impl WorkfrontClientBuilder {
+    /// Instance URL, e.g. `https://acme.my.workfront.com`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// API version, `18.0` or `v18.0` (default `18.0`).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = version.into();
+        self
+    }
+    /// Session login.
+    pub fn session_login(mut self, username: impl Into<String>, password: SecretString) -> Self {
+        self.auth = Some(WorkfrontAuth::Session {
+            username: username.into(),
+            password,
+        });
+        self
+    }
+    /// Adobe IMS server-to-server OAuth with the default token URL and scopes.
+    pub fn ims(mut self, client_id: impl Into<String>, client_secret: SecretString) -> Self {
+        self.auth = Some(WorkfrontAuth::Ims {
+            client_id: client_id.into(),
+            client_secret,
+            token_url: None,
+            scopes: IMS_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        });
+        self
+    }
+    /// Any auth mode.
+    pub fn auth(mut self, auth: WorkfrontAuth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+    /// Timeouts, retries and rate limit, starting from this client's
+    /// defaults (60 s per attempt): `.configure(|s| s.with_retry(policy))`.
+    pub fn configure(mut self, configure: impl FnOnce(ClientSettings) -> ClientSettings) -> Self {
+        self.settings = configure(self.settings);
+        self
+    }
+
+    /// `$$LIMIT` of listings, clamped to 1..=2000 (default 2000).
+    pub fn page_limit(mut self, limit: u32) -> Self {
+        self.page_limit = limit.clamp(1, MAX_LIMIT);
+        self
+    }
+    /// Pages fetched at once by listings (default 4).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.concurrency = pages.max(1);
+        self
+    }
+    /// Ask `{objCode}/count` before listing, so concurrent pages stop exactly
+    /// at the end (default off: one round trip saved, at most
+    /// `concurrency - 1` empty pages asked for).
+    pub fn count_first(mut self, on: bool) -> Self {
+        self.count_first = on;
+        self
+    }
+    /// The access level (by name) new users get when none is given.
+    pub fn default_access_level(mut self, name: impl Into<String>) -> Self {
+        self.default_access_level = Some(name.into());
+        self
+    }
+    /// Refresh IMS tokens this long before they expire (default 60 s).
+    pub fn token_refresh_skew(mut self, skew: Duration) -> Self {
+        self.token_skew = skew;
+        self
+    }
+
+    /// Reads `WORKFRONT_BASE_URL`, `WORKFRONT_API_VERSION`, the credentials
+    /// (`WORKFRONT_USERNAME` + `WORKFRONT_PASSWORD`, or
+    /// `WORKFRONT_IMS_CLIENT_ID` + `WORKFRONT_IMS_CLIENT_SECRET` with optional
+    /// `WORKFRONT_IMS_URL`) and `WORKFRONT_DEFAULT_ACCESS_LEVEL`.
+    pub fn from_env(mut self) -> Result<Self> {
+        let var = non_empty_var;
+        if let Some(url) = var("WORKFRONT_BASE_URL") {
+            self.base_url = Some(url);
+        }
+        if let Some(version) = var("WORKFRONT_API_VERSION") {
+            self.api_version = version;
+        }
+        if let Some(level) = var("WORKFRONT_DEFAULT_ACCESS_LEVEL") {
+            self.default_access_level = Some(level);
+        }
+        self.auth = match (
+            var("WORKFRONT_IMS_CLIENT_ID"),
+            var("WORKFRONT_IMS_CLIENT_SECRET"),
+            var("WORKFRONT_USERNAME"),
+            var("WORKFRONT_PASSWORD"),
+        ) {
+            (Some(client_id), Some(secret), _, _) => Some(WorkfrontAuth::Ims {
+                client_id,
+                client_secret: SecretString::from(secret),
+                token_url: var("WORKFRONT_IMS_URL"),
+                scopes: IMS_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            }),
+            (_, _, Some(username), Some(password)) => Some(WorkfrontAuth::Session {
+                username,
+                password: SecretString::from(password),
+            }),
+            _ => None,
+        };
+        Ok(self)
+    }
+
+    /// Validates the configuration and builds the client. Sends nothing.
+    pub fn build(self) -> Result<WorkfrontClient> {
+        let base_text = self
+            .base_url
+            .ok_or_else(|| Error::config("Workfront base URL is missing (WORKFRONT_BASE_URL)"))?;
+        let base = parse_base_url(&base_text)?;
+        let version = normalize_version(&self.api_version)?;
+        let auth = self.auth.ok_or_else(|| {
+            Error::config(
+                "Workfront credentials are missing: set WORKFRONT_USERNAME + WORKFRONT_PASSWORD \
+                 or WORKFRONT_IMS_CLIENT_ID + WORKFRONT_IMS_CLIENT_SECRET",
+            )
+        })?;
+        let config = TransportConfig::with_settings(base.clone(), &self.settings);
+        let classifier: Arc<dyn ErrorClassifier> = Arc::new(WorkfrontErrors);
+        let auth = auth.credential(&config, &version, &classifier, self.token_skew)?;
+        let http = HttpClient::new(config, Some(auth), classifier)?;
+        Ok(WorkfrontClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                version,
+                page_limit: self.page_limit,
+                concurrency: self.concurrency,
+                count_first: self.count_first,
+                default_access_level: self.default_access_level,
+                lookups: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+/// `18.0` or `v18.0` → `v18.0`; anything else is a configuration error.
+fn normalize_version(text: &str) -> Result<String> {
+    let bare = text.trim().trim_start_matches(['v', 'V']);
+    let valid = bare.split_once('.').is_some_and(|(major, minor)| {
+        !major.is_empty()
+            && !minor.is_empty()
+            && major.bytes().all(|b| b.is_ascii_digit())
+            && minor.bytes().all(|b| b.is_ascii_digit())
+    });
+    if valid {
+        Ok(format!("v{bare}"))
+    } else {
+        Err(Error::config(format!(
+            "Workfront API version {text:?} is not of the form 18.0 or v18.0"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(normalize_version("18.0").unwrap(), "v18.0");
+        assert_eq!(normalize_version("v19.1").unwrap(), "v19.1");
+        for bad in ["", "18", "v", "18.x", "../18.0", "18.0/x"] {
+            assert!(normalize_version(bad).is_err(), "{bad}");
+        }
+    }
+}

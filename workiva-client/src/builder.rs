@@ -1,0 +1,134 @@
+//! [`WorkivaClientBuilder`]: the API host, OAuth client and connection
+//! settings of a [`WorkivaClient`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use identity_core::backend::http::{HttpClient, TransportConfig};
+use identity_core::backend::url::parse_base_url;
+use identity_core::{ClientSettings, Error, Result};
+use secrecy::SecretString;
+use tokio::sync::Mutex;
+
+use crate::client::{Inner, MAX_PAGE_SIZE, WorkivaClient, WorkivaErrors};
+use crate::env::DEFAULT_BASE_URL;
+
+/// Builder for [`WorkivaClient`].
+#[derive(Clone)]
+#[must_use]
+pub struct WorkivaClientBuilder {
+    base_url: String,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    scopes: Vec<String>,
+    settings: ClientSettings,
+    page_size: u32,
+    token_skew: Duration,
+}
+
+impl std::fmt::Debug for WorkivaClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkivaClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("scopes", &self.scopes)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for WorkivaClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            client_id: None,
+            client_secret: None,
+            scopes: Vec::new(),
+            settings: ClientSettings::with_default_timeout(Duration::from_secs(30)),
+            page_size: MAX_PAGE_SIZE,
+            token_skew: Duration::from_secs(60),
+        }
+    }
+}
+
+impl WorkivaClientBuilder {
+    /// API host (default `https://api.app.wdesk.com`); `http` only to loopback.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+    /// OAuth client id.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+    /// OAuth client secret.
+    pub fn client_secret(mut self, secret: SecretString) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+    /// Scopes to request (default: whatever the client was granted).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Timeouts, retries and rate limit, starting from this client's
+    /// defaults (30 s per attempt): `.configure(|s| s.with_retry(policy))`.
+    pub fn configure(mut self, configure: impl FnOnce(ClientSettings) -> ClientSettings) -> Self {
+        self.settings = configure(self.settings);
+        self
+    }
+
+    /// Page size of listings, clamped to 1..=100.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+    /// Refresh tokens this long before they expire (default 60 s).
+    pub fn token_refresh_skew(mut self, skew: Duration) -> Self {
+        self.token_skew = skew;
+        self
+    }
+
+    /// Reads `WORKIVA_BASE_URL` (optional), `WORKIVA_CLIENT_ID` and
+    /// `WORKIVA_CLIENT_SECRET` into this builder.
+    pub fn from_env(mut self) -> Result<Self> {
+        self.base_url = crate::env::base_url();
+        (self.client_id, self.client_secret) = crate::env::client_credentials();
+        Ok(self)
+    }
+
+    /// Validates the configuration and builds the client. Sends nothing.
+    pub fn build(self) -> Result<WorkivaClient> {
+        let base = parse_base_url(&self.base_url)?;
+        let client_id = self
+            .client_id
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Error::config("Workiva client id is missing (WORKIVA_CLIENT_ID)"))?;
+        let client_secret = self.client_secret.ok_or_else(|| {
+            Error::config("Workiva client secret is missing (WORKIVA_CLIENT_SECRET)")
+        })?;
+        let config = TransportConfig::with_settings(base.clone(), &self.settings);
+        let auth = crate::auth::client_credentials(
+            &config,
+            client_id,
+            client_secret,
+            self.scopes,
+            self.token_skew,
+        )?;
+        let http = HttpClient::new(config, Some(auth), Arc::new(WorkivaErrors))?;
+        Ok(WorkivaClient {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                page_size: self.page_size,
+                roles: Mutex::new(None),
+            }),
+        })
+    }
+}

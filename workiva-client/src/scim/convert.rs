@@ -1,0 +1,123 @@
+//! Conversions between SCIM resources and the identity-core model, and a
+//! patch as SCIM PatchOp operations.
+
+use identity_core::{Error, Group, GroupId, Result, User, UserId, UserPatch};
+use serde_json::{Value, json};
+
+use super::wire::{PatchOperation, ScimGroup, ScimName, ScimUser};
+
+pub(crate) fn user(record: ScimUser) -> User {
+    let raw = identity_core::RawRecord::from_serialize(&record);
+    let email = record.email();
+    let name = record.name.unwrap_or_default();
+    User {
+        id: UserId::new(record.id.unwrap_or_default()),
+        email,
+        username: Some(record.user_name),
+        first_name: name.given_name,
+        last_name: name.family_name,
+        display_name: record.display_name,
+        active: record.active.unwrap_or(true),
+        roles: Vec::new(),
+        groups: record
+            .groups
+            .into_iter()
+            .filter_map(|g| g.value.map(GroupId::new))
+            .collect(),
+        access_level: None,
+        updated_at: record
+            .extra
+            .get("meta")
+            .and_then(|m| m.get("lastModified"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        raw,
+    }
+}
+
+pub(crate) fn group(record: ScimGroup) -> Group {
+    let member_count = Some(record.members.len() as u64);
+    let raw = identity_core::RawRecord::from_serialize(&record);
+    Group {
+        id: GroupId::new(record.id.unwrap_or_default()),
+        name: record.display_name,
+        member_count,
+        raw,
+    }
+}
+
+pub(crate) fn work_email(address: &str) -> Value {
+    json!([{ "value": address, "type": "work", "primary": true }])
+}
+
+pub(crate) fn patch_operations(patch: &UserPatch) -> Result<Vec<PatchOperation>> {
+    patch.validate()?;
+    if patch.roles.is_some() {
+        return Err(roles_unsupported());
+    }
+    let mut ops = Vec::new();
+    if let Some(v) = &patch.email {
+        ops.push(PatchOperation::replace("emails", work_email(v)));
+    }
+    if let Some(v) = &patch.first_name {
+        ops.push(PatchOperation::replace("name.givenName", json!(v)));
+    }
+    if let Some(v) = &patch.last_name {
+        ops.push(PatchOperation::replace("name.familyName", json!(v)));
+    }
+    if let Some(v) = &patch.display_name {
+        ops.push(PatchOperation::replace("displayName", json!(v)));
+    }
+    if let Some(v) = patch.active {
+        ops.push(PatchOperation::replace("active", json!(v)));
+    }
+    for (key, value) in &patch.extra {
+        ops.push(PatchOperation::replace(key, value.clone()));
+    }
+    Ok(ops)
+}
+
+/// Applies `replace` operations to a resource read for a `PUT` (for servers
+/// without PATCH).
+pub(crate) fn apply_to_user(user: &mut ScimUser, operations: &[PatchOperation]) -> Result<()> {
+    for op in operations {
+        let value = op.value.clone().unwrap_or(Value::Null);
+        let name = user.name.get_or_insert_with(ScimName::default);
+        match (op.op.as_str(), op.path.as_deref()) {
+            ("replace", Some("active")) => user.active = value.as_bool(),
+            ("replace", Some("displayName")) => {
+                user.display_name = value.as_str().map(str::to_owned)
+            }
+            ("replace", Some("name.givenName")) => {
+                name.given_name = value.as_str().map(str::to_owned)
+            }
+            ("replace", Some("name.familyName")) => {
+                name.family_name = value.as_str().map(str::to_owned)
+            }
+            ("replace", Some("userName")) => {
+                user.user_name = value.as_str().unwrap_or_default().to_owned()
+            }
+            ("replace", Some("emails")) => {
+                user.emails = serde_json::from_value(value).map_err(|e| {
+                    Error::invalid(format!("emails value is not a list of emails: {e}"))
+                })?;
+            }
+            ("replace", Some(path)) => {
+                user.extra.insert(path.to_owned(), value);
+            }
+            (op, path) => {
+                return Err(Error::Unsupported {
+                    operation: format!("applying SCIM {op} {path:?} through PUT"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn roles_unsupported() -> Error {
+    Error::Unsupported {
+        operation: "workspace roles over SCIM: assign roles through the Workiva Platform API"
+            .into(),
+    }
+}
