@@ -6,6 +6,8 @@
 //! [`identity_core::lifecycle`] and [`identity_core::graph`].
 #![forbid(unsafe_code)]
 
+pub mod emails_file;
+
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    match identity_core::lifecycle::parse_email_list(text) {
+    match identity_examples::emails_file::parse_email_list(text) {
         Ok(emails) => {
             for email in emails {
                 assert!(identity_core::validate_email(&email).is_ok());

@@ -5,8 +5,6 @@
 //! unknown name changes nothing. Every operation has a dry run that sends no
 //! mutating request.
 
-use std::collections::HashSet;
-
 use futures::TryStreamExt;
 use serde::Serialize;
 
@@ -14,8 +12,7 @@ use crate::directory::{BulkDirectory, Directory};
 use crate::ensure::{Ensured, ensure_user};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{
-    AccessLevel, DeleteConfirmation, Group, NewUser, Role, RoleId, User, normalize_email,
-    validate_email,
+    AccessLevel, DeleteConfirmation, Group, NewUser, Role, RoleId, User, validate_email,
 };
 
 /// What [`provision`] should make true.
@@ -296,47 +293,6 @@ pub async fn deprovision<D: Directory + ?Sized>(
     })
 }
 
-/// A malformed line of an emails file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {text:?}: {reason}")]
-pub struct EmailListError {
-    /// 1-based line number.
-    pub line: usize,
-    /// The line as written.
-    pub text: String,
-    /// What is wrong with it.
-    pub reason: String,
-}
-
-/// Parses an emails file: one address a line; blank lines and `#` comments
-/// are skipped; duplicates (ignoring case) are kept once. Any malformed line
-/// rejects the whole file, naming the line.
-pub fn parse_email_list(text: &str) -> std::result::Result<Vec<String>, EmailListError> {
-    let mut seen = HashSet::new();
-    let mut emails = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if let Err(err) = validate_email(line) {
-            let reason = match err {
-                Error::Validation { message, .. } => message,
-                other => other.to_string(),
-            };
-            return Err(EmailListError {
-                line: index + 1,
-                text: raw.to_owned(),
-                reason,
-            });
-        }
-        if seen.insert(normalize_email(line)) {
-            emails.push(line.to_owned());
-        }
-    }
-    Ok(emails)
-}
-
 /// One user's result in a bulk run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -579,20 +535,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(dir.deletes(), 1);
-    }
-
-    #[test]
-    fn email_list_rejects_whole_file_naming_the_line() {
-        let ok = parse_email_list("# leavers\na@example.com\n\n  B@example.com \nA@EXAMPLE.com\n")
-            .unwrap();
-        assert_eq!(ok, ["a@example.com", "B@example.com"]);
-        let err = parse_email_list("a@example.com\nnot an email\nc@example.com").unwrap_err();
-        assert_eq!(err.line, 2);
-        assert_eq!(err.text, "not an email");
-        assert!(
-            err.to_string().starts_with("line 2: \"not an email\""),
-            "{err}"
-        );
     }
 
     #[tokio::test]

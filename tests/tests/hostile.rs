@@ -291,7 +291,7 @@ proptest! {
 
     #[test]
     fn email_list_parser_accepts_only_valid_addresses(text in "(\\PC{0,40}\n){0,20}") {
-        match identity_core::lifecycle::parse_email_list(&text) {
+        match identity_examples::emails_file::parse_email_list(&text) {
             Ok(emails) => for email in emails {
                 prop_assert!(identity_core::validate_email(&email).is_ok());
             },

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use identity_core::lifecycle::{BulkOutcome, bulk_deactivate, parse_email_list};
+use identity_core::lifecycle::{BulkOutcome, bulk_deactivate};
+use identity_examples::emails_file::parse_email_list;
 use identity_examples::{
     EXIT_FAILURE, Failure, Vendor, connect, finish, init_logging, print_json, say,
 };
