@@ -13,8 +13,9 @@
 //!   and [`graph`] (who has access where, across apps, with findings).
 //! * [`Error`] (branch on [`Error::kind`]), [`RetryPolicy`], [`RateLimiter`],
 //!   [`ClientSettings`], and [`TokenSource`] to hand a client your own tokens.
-//! * [`memory::InMemoryDirectory`] for your tests, and with the `conformance`
-//!   feature the behaviour suite every backend passes.
+//! * [`memory::InMemoryDirectory`] for your tests, [`faults::FaultyDirectory`]
+//!   to make any directory fail the way real services do, and with the
+//!   `conformance` feature the behaviour suite every backend passes.
 //!
 //! Backend authors build clients from [`backend`] (feature `backend`, on by
 //! default); a crate that only uses the traits and the in-memory directory
@@ -55,6 +56,7 @@ pub mod conformance;
 mod directory;
 mod ensure;
 mod error;
+pub mod faults;
 pub mod graph;
 pub mod lifecycle;
 pub mod memory;

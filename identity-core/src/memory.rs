@@ -1,7 +1,8 @@
-//! [`InMemoryDirectory`]: every directory trait, in memory, with injectable
-//! faults. Use it in your own tests; the conformance suite runs against it.
+//! [`InMemoryDirectory`]: every directory trait, in memory. Use it in your own
+//! tests (wrap it in [`FaultyDirectory`](crate::faults::FaultyDirectory) to
+//! make it fail); the conformance suite runs against it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -11,41 +12,11 @@ use serde_json::json;
 use crate::directory::{
     AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory,
 };
-use crate::error::{Error, Reply, Result};
+use crate::error::{Error, Result};
 use crate::model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, MembershipChange, NewUser,
     Page, RawRecord, Role, RoleId, User, UserId, UserPatch, UserQuery, normalize_email,
 };
-
-/// The operations a fault can be injected into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// `find_user_by_email`.
-    FindByEmail,
-    /// `create_user`.
-    Create,
-    /// `update_user` and `set_active`.
-    Update,
-    /// `get_user`.
-    Get,
-    /// `add_member`.
-    AddMember,
-}
-
-/// A fault the next call of an [`Operation`] suffers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// 503 before doing anything.
-    Unavailable,
-    /// 429 before doing anything.
-    RateLimited,
-    /// The change is committed, then the answer is lost (dropped connection).
-    CommitThenDrop,
-    /// Times out after sending; nothing committed.
-    TimeoutBeforeCommit,
-    /// The server spuriously answers 409 without committing.
-    SpuriousConflict,
-}
 
 #[derive(Default)]
 struct State {
@@ -55,8 +26,6 @@ struct State {
     roles: Vec<Role>,
     access_levels: Vec<AccessLevel>,
     next_id: u64,
-    faults: HashMap<Operation, VecDeque<Fault>>,
-    creates_committed: u64,
     deletes: u64,
 }
 
@@ -133,23 +102,9 @@ impl InMemoryDirectory {
         self
     }
 
-    /// Makes the next call of `operation` suffer `fault` (faults queue up).
-    pub fn inject(&self, operation: Operation, fault: Fault) {
-        self.lock()
-            .faults
-            .entry(operation)
-            .or_default()
-            .push_back(fault);
-    }
-
     /// Every user, for assertions.
     pub fn users(&self) -> Vec<User> {
         self.lock().users.values().cloned().collect()
-    }
-
-    /// How many creates were committed (faulty ones included).
-    pub fn creates_committed(&self) -> u64 {
-        self.lock().creates_committed
     }
 
     /// How many users were deleted.
@@ -161,50 +116,6 @@ impl InMemoryDirectory {
         // A panic while holding the lock cannot leave the maps half-updated
         // (every mutation is a single insert/remove), so poisoning is ignored.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn take_fault(state: &mut State, operation: Operation) -> Option<Fault> {
-        state.faults.get_mut(&operation)?.pop_front()
-    }
-
-    fn fault_error(fault: Fault) -> Error {
-        match fault {
-            Fault::Unavailable => Error::Server {
-                message: "injected 503".into(),
-                reply: Reply::new(503, b"{\"message\":\"unavailable\"}"),
-            },
-            Fault::RateLimited => Error::RateLimited {
-                retry_after: None,
-                reply: None,
-            },
-            Fault::CommitThenDrop | Fault::TimeoutBeforeCommit => Error::Transport {
-                message: "injected: connection dropped".into(),
-                may_have_reached_server: true,
-                timed_out: fault == Fault::TimeoutBeforeCommit,
-            },
-            Fault::SpuriousConflict => Error::Conflict {
-                message: "injected conflict".into(),
-                reply: None,
-            },
-        }
-    }
-
-    /// Runs `change` unless a fault says otherwise; `CommitThenDrop` runs it
-    /// and then fails.
-    fn faulty<T>(
-        &self,
-        operation: Operation,
-        change: impl FnOnce(&mut State) -> Result<T>,
-    ) -> Result<T> {
-        let mut state = self.lock();
-        match Self::take_fault(&mut state, operation) {
-            None => change(&mut state),
-            Some(Fault::CommitThenDrop) => {
-                change(&mut state)?;
-                Err(Self::fault_error(Fault::CommitThenDrop))
-            }
-            Some(fault) => Err(Self::fault_error(fault)),
-        }
     }
 
     fn user_mut<'a>(state: &'a mut State, id: &UserId) -> Result<&'a mut User> {
@@ -295,11 +206,7 @@ impl UserDirectory for InMemoryDirectory {
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {
-        let mut state = self.lock();
-        if let Some(fault) = Self::take_fault(&mut state, Operation::Get) {
-            return Err(Self::fault_error(fault));
-        }
-        state
+        self.lock()
             .users
             .get(id)
             .cloned()
@@ -307,16 +214,15 @@ impl UserDirectory for InMemoryDirectory {
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let mut state = self.lock();
-        if let Some(fault) = Self::take_fault(&mut state, Operation::FindByEmail) {
-            return Err(Self::fault_error(fault));
-        }
+        let state = self.lock();
         let id = state.by_email.get(&normalize_email(email)).cloned();
         Ok(id.and_then(|id| state.users.get(&id).cloned()))
     }
 
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
-        self.faulty(Operation::Create, |state| {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        {
             let key = normalize_email(&new_user.email);
             if state.by_email.contains_key(&key) {
                 return Err(Error::Conflict {
@@ -344,15 +250,12 @@ impl UserDirectory for InMemoryDirectory {
             };
             state.users.insert(id.clone(), user.clone());
             state.by_email.insert(key, id);
-            state.creates_committed += 1;
             Ok(user)
-        })
+        }
     }
 
     async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
-        self.faulty(Operation::Update, |state| {
-            Self::apply_patch(state, id, patch)
-        })
+        Self::apply_patch(&mut self.lock(), id, patch)
     }
 
     async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
@@ -437,7 +340,9 @@ impl GroupDirectory for InMemoryDirectory {
     }
 
     async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
-        self.faulty(Operation::AddMember, |state| {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        {
             if !state.users.contains_key(user) {
                 return Err(Error::not_found(format!("user {user}")));
             }
@@ -450,7 +355,7 @@ impl GroupDirectory for InMemoryDirectory {
             } else {
                 MembershipChange::AlreadyMember
             })
-        })
+        }
     }
 
     async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {

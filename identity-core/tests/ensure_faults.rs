@@ -1,7 +1,8 @@
 //! `ensure_user` under random fault sequences never makes two users.
 #![allow(clippy::unwrap_used)]
 
-use identity_core::memory::{Fault, InMemoryDirectory, Operation};
+use identity_core::faults::{Fault, FaultyDirectory, Operation};
+use identity_core::memory::InMemoryDirectory;
 use identity_core::{Ensured, ErrorKind, NewUser, UserDirectory, ensure_user};
 use proptest::prelude::*;
 
@@ -35,9 +36,9 @@ proptest! {
     ) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
         rt.block_on(async {
-            let dir = InMemoryDirectory::new();
+            let dir = FaultyDirectory::new(InMemoryDirectory::new());
             if preexisting {
-                dir.create_user(&jane("jane@example.com")).await.unwrap();
+                dir.inner().create_user(&jane("jane@example.com")).await.unwrap();
             }
             for f in &create_faults {
                 dir.inject(Operation::Create, *f);
@@ -48,7 +49,7 @@ proptest! {
             }
             let email = if shout { "JANE@Example.com" } else { "jane@example.com" };
             let outcome = ensure_user(&dir, &jane(email)).await;
-            let users: Vec<_> = dir.users().into_iter().filter(|u| u.has_email(email)).collect();
+            let users: Vec<_> = dir.inner().users().into_iter().filter(|u| u.has_email(email)).collect();
             prop_assert!(users.len() <= 1, "two users for one email: {users:?}");
             match outcome {
                 Ok(Ensured::Created(user)) => {
@@ -71,12 +72,12 @@ proptest! {
 
 #[tokio::test(start_paused = true)]
 async fn commit_then_drop_returns_the_committed_user() {
-    let dir = InMemoryDirectory::new();
+    let dir = FaultyDirectory::new(InMemoryDirectory::new());
     dir.inject(Operation::Create, Fault::CommitThenDrop);
     let outcome = ensure_user(&dir, &jane("jane@example.com")).await.unwrap();
     assert!(outcome.was_created());
     assert_eq!(
-        dir.creates_committed(),
+        dir.committed(Operation::Create),
         1,
         "no second create after the drop"
     );
@@ -84,40 +85,40 @@ async fn commit_then_drop_returns_the_committed_user() {
 
 #[tokio::test(start_paused = true)]
 async fn timeout_before_commit_retries_the_create_after_looking() {
-    let dir = InMemoryDirectory::new();
+    let dir = FaultyDirectory::new(InMemoryDirectory::new());
     dir.inject(Operation::Create, Fault::TimeoutBeforeCommit);
     let outcome = ensure_user(&dir, &jane("jane@example.com")).await.unwrap();
     assert!(outcome.was_created());
-    assert_eq!(dir.users().len(), 1);
+    assert_eq!(dir.inner().users().len(), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn unexplained_conflict_is_returned() {
-    let dir = InMemoryDirectory::new();
+    let dir = FaultyDirectory::new(InMemoryDirectory::new());
     dir.inject(Operation::Create, Fault::SpuriousConflict);
     let err = ensure_user(&dir, &jane("jane@example.com"))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
-    assert!(dir.users().is_empty());
+    assert!(dir.inner().users().is_empty());
 }
 
 #[tokio::test(start_paused = true)]
 async fn ambiguous_503_is_looked_up_then_created_once() {
-    let dir = InMemoryDirectory::new();
+    let dir = FaultyDirectory::new(InMemoryDirectory::new());
     dir.inject(Operation::Create, Fault::Unavailable);
     let outcome = ensure_user(&dir, &jane("jane@example.com")).await.unwrap();
     assert!(outcome.was_created());
-    assert_eq!(dir.creates_committed(), 1);
+    assert_eq!(dir.committed(Operation::Create), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn failing_lookup_is_an_error_and_creates_nothing() {
-    let dir = InMemoryDirectory::new();
+    let dir = FaultyDirectory::new(InMemoryDirectory::new());
     dir.inject(Operation::FindByEmail, Fault::Unavailable);
     let err = ensure_user(&dir, &jane("jane@example.com"))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
-    assert!(dir.users().is_empty());
+    assert!(dir.inner().users().is_empty());
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use identity_core::sandbox::{Disposition, FaultConfig};
+use identity_core::sandbox::{Disposition, Fault, FaultConfig};
 use identity_core::{
     AccessDirectory, ErrorKind, GroupDirectory, NewUser, RetryPolicy, UserDirectory, UserQuery,
     conformance, ensure_user,
@@ -97,7 +97,7 @@ async fn ensure_user_never_duplicates_under_commit_then_drop() {
         .server()
         .requests()
         .iter()
-        .filter(|r| r.disposition == Disposition::CommittedThenDropped)
+        .filter(|r| r.disposition == Disposition::Injected(Fault::CommitThenDrop))
         .count();
     assert_eq!(drops, 20, "every create was committed and then dropped");
     let posts = sandbox

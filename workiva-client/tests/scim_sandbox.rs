@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use identity_core::sandbox::{Disposition, FaultConfig};
+use identity_core::sandbox::{Disposition, Fault, FaultConfig};
 use identity_core::{NewUser, RetryPolicy, UserDirectory, UserQuery, conformance, ensure_user};
 use workiva_client::sandbox::WorkivaSandbox;
 
@@ -118,7 +118,7 @@ async fn ensure_user_never_duplicates_under_commit_then_drop() {
             .server()
             .requests()
             .iter()
-            .filter(|r| r.disposition == Disposition::CommittedThenDropped)
+            .filter(|r| r.disposition == Disposition::Injected(Fault::CommitThenDrop))
             .count(),
         10
     );

@@ -147,6 +147,12 @@ impl WorkfrontSandbox {
         &self.server
     }
 
+    /// The simulator: its state as vendor-neutral accounts through
+    /// [`SimInspect`](identity_core::sandbox::SimInspect).
+    pub fn sim(&self) -> &WorkfrontSim {
+        &self.sim
+    }
+
     /// Every user row, for assertions.
     pub fn users(&self) -> Vec<Map<String, Value>> {
         self.sim.rows("user")

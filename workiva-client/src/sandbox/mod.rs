@@ -144,6 +144,17 @@ impl WorkivaSandbox {
         &self.server
     }
 
+    /// The Platform API simulator: its state as vendor-neutral accounts
+    /// through [`SimInspect`](identity_core::sandbox::SimInspect).
+    pub fn platform(&self) -> &PlatformSim {
+        &self.platform
+    }
+
+    /// The SCIM simulator, inspectable like [`platform`](Self::platform).
+    pub fn scim(&self) -> &ScimSim {
+        &self.scim
+    }
+
     /// Every user in the simulator, for assertions.
     pub fn users(&self) -> Vec<WorkivaUser> {
         self.platform.users()

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use identity_core::sandbox::{SimRequest, SimResponse, SimService, rfc3339};
+use identity_core::sandbox::{
+    SimAccount, SimInspect, SimRequest, SimResponse, SimService, rfc3339, seed_person,
+};
 use serde_json::{Value, json};
 
 use crate::scim::wire::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_RESPONSE, PATCH_OP, USER_SCHEMA};
@@ -235,13 +237,14 @@ impl ScimSim {
     pub(crate) fn seed_users(&self, count: usize) {
         let mut state = self.lock();
         let start = state.users.rows.len();
+        // The SCIM store starts without groups, so nobody is in Finance.
         for n in start..start + count {
-            let email = format!("user{n}@example.com");
+            let person = seed_person(n);
             let body = json!({
-                "schemas": [USER_SCHEMA], "userName": email,
-                "name": {"givenName": "User", "familyName": format!("{n:06}")},
-                "emails": [{"value": email, "type": "work", "primary": true}],
-                "active": n % 10 != 9,
+                "schemas": [USER_SCHEMA], "userName": person.email,
+                "name": {"givenName": person.first_name, "familyName": person.last_name},
+                "emails": [{"value": person.email, "type": "work", "primary": true}],
+                "active": person.active,
             });
             Self::insert(&mut state, true, body);
         }
@@ -542,6 +545,43 @@ impl ScimSim {
             }
             _ => scim_error(404, None, format!("no SCIM endpoint {}", req.path)),
         }
+    }
+}
+
+impl SimInspect for ScimSim {
+    fn accounts(&self) -> Vec<SimAccount> {
+        let state = self.lock();
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        state
+            .users
+            .rows
+            .values()
+            .map(|user| {
+                let id = text(&user["id"]);
+                let groups = state
+                    .groups
+                    .rows
+                    .values()
+                    .filter(|g| {
+                        g["members"]
+                            .as_array()
+                            .is_some_and(|m| m.iter().any(|m| m["value"] == user["id"]))
+                    })
+                    .map(|g| text(&g["id"]))
+                    .collect();
+                let roles = user["roles"]
+                    .as_array()
+                    .map(|r| r.iter().map(|r| text(&r["value"])).collect())
+                    .unwrap_or_default();
+                SimAccount {
+                    id,
+                    email: text(&user["userName"]),
+                    active: user["active"].as_bool().unwrap_or(true),
+                    groups,
+                    roles,
+                }
+            })
+            .collect()
     }
 }
 

@@ -11,7 +11,9 @@ mod subscriptions;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use identity_core::sandbox::{SimRequest, SimResponse, SimService, rfc3339};
+use identity_core::sandbox::{
+    SimAccount, SimInspect, SimRequest, SimResponse, SimService, rfc3339, seed_person,
+};
 use serde_json::{Map, Value, json};
 
 use store::{Journal, State};
@@ -105,15 +107,15 @@ impl WorkfrontSim {
         let start = state.tables.get("user").map_or(0, |t| t.rows.len());
         let stamp = rfc3339(SystemTime::now());
         for n in start..start + count {
-            let email = format!("user{n}@example.com");
+            let person = seed_person(n);
             let mut row = json_map(json!({
-                "username": email,
-                "emailAddr": email,
-                "firstName": "User",
-                "lastName": format!("{n:06}"),
-                "isActive": n % 10 != 9,
+                "username": person.email,
+                "emailAddr": person.email,
+                "firstName": person.first_name,
+                "lastName": person.last_name,
+                "isActive": person.active,
                 "accessLevelID": standard,
-                "homeGroupID": if n % 3 == 0 { finance.clone() } else { None },
+                "homeGroupID": if person.in_finance { finance.clone() } else { None },
                 "lastUpdateDate": stamp,
             }));
             row.retain(|_, v| !v.is_null());
@@ -153,6 +155,24 @@ fn is_version(segment: &str) -> bool {
         .is_some_and(|(a, b)| {
             !a.is_empty() && !b.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
         })
+}
+
+impl SimInspect for WorkfrontSim {
+    fn accounts(&self) -> Vec<SimAccount> {
+        let text = |row: &Map<String, Value>, key: &str| {
+            row.get(key).and_then(Value::as_str).map(str::to_owned)
+        };
+        self.rows("user")
+            .iter()
+            .map(|row| SimAccount {
+                id: text(row, "ID").unwrap_or_default(),
+                email: text(row, "emailAddr").unwrap_or_default(),
+                active: row.get("isActive").and_then(Value::as_bool).unwrap_or(true),
+                groups: text(row, "homeGroupID").into_iter().collect(),
+                roles: text(row, "roleID").into_iter().collect(),
+            })
+            .collect()
+    }
 }
 
 impl SimService for WorkfrontSim {

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use identity_core::sandbox::{SimRequest, SimResponse, SimService, rfc3339};
+use identity_core::sandbox::{
+    SimAccount, SimInspect, SimRequest, SimResponse, SimService, rfc3339, seed_person,
+};
 use serde_json::{Map, json};
 use tokio::time::Instant;
 
@@ -135,21 +137,21 @@ impl PlatformSim {
             .map(|g| g.id.clone());
         let start = state.users.len();
         for n in start..start + count {
-            let email = format!("user{n}@example.com");
+            let person = seed_person(n);
             let id = Self::insert_user(
                 &mut state,
                 &self.config.workspace_id,
                 CreateUser {
-                    email,
-                    first_name: "User".into(),
-                    last_name: format!("{n:06}"),
+                    email: person.email,
+                    first_name: person.first_name,
+                    last_name: person.last_name,
                     display_name: None,
-                    active: Some(n % 10 != 9),
+                    active: Some(person.active),
                     roles: Some(vec!["role_ws_member".into()]),
                     extra: Map::new(),
                 },
             );
-            if let (Some(group), true) = (&finance, n % 3 == 0) {
+            if let (Some(group), true) = (&finance, person.in_finance) {
                 state.members.entry(group.clone()).or_default().insert(id);
             }
         }
@@ -247,6 +249,28 @@ impl PlatformSim {
                 next_page_token: next,
             },
         )
+    }
+}
+
+impl SimInspect for PlatformSim {
+    fn accounts(&self) -> Vec<SimAccount> {
+        let state = self.lock();
+        state
+            .users
+            .values()
+            .map(|user| SimAccount {
+                id: user.id.clone(),
+                email: user.email.clone().unwrap_or_default(),
+                active: user.active.unwrap_or(true),
+                groups: state
+                    .members
+                    .iter()
+                    .filter(|(_, members)| members.contains(&user.id))
+                    .map(|(group, _)| group.clone())
+                    .collect(),
+                roles: user.roles.clone().unwrap_or_default(),
+            })
+            .collect()
     }
 }
 
