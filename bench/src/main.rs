@@ -299,7 +299,7 @@ async fn workiva_prefetch(rows: &mut Vec<Row>, args: &Args) {
         .await
         .expect("sandbox");
     let client = sandbox.client().expect("client");
-    client.roles(false).await.expect("warm-up");
+    client.roles().await.expect("warm-up");
     let work = Duration::from_millis(5);
     let mut samples = Vec::new();
     for _ in 0..args.runs {
@@ -342,14 +342,9 @@ async fn workfront_bulk(rows: &mut Vec<Row>, args: &Args) {
         sandbox.server().clear_requests();
         let emails: Vec<String> = (0..users).map(|n| format!("user{n}@example.com")).collect();
         let start = Instant::now();
-        let report = identity_core::lifecycle::bulk_deactivate(
-            &client,
-            &emails,
-            concurrency,
-            false,
-            &|_| {},
-        )
-        .await;
+        let request =
+            identity_core::lifecycle::BulkDeactivateRequest::new(emails).concurrency(concurrency);
+        let report = identity_core::lifecycle::bulk_deactivate(&client, &request, &|_| {}).await;
         samples.push(start.elapsed());
         assert_eq!(report.summary.failed, 0);
         assert_eq!(
@@ -402,7 +397,7 @@ async fn ensure_many(rows: &mut Vec<Row>, args: &Args) {
     let wk = workiva.client().expect("client");
     let scim = workiva.scim_client().expect("client");
     let wf = workfront_client(&workfront.base_url(), 4);
-    wk.roles(false).await.expect("warm");
+    wk.roles().await.expect("warm");
     scim.service_provider_config().await.expect("warm");
     warm_workfront(&wf).await;
     wf.lookup("accesslevel", "Standard").await.expect("warm");
@@ -548,7 +543,7 @@ async fn overhead(rows: &mut Vec<Row>, args: &Args) {
     let users = if args.quick { 20_000 } else { 50_000 };
     let sim = spawn_sim(SimVendor::Workiva, users);
     let client = workiva_client(&sim.base);
-    client.roles(false).await.expect("warm");
+    client.roles().await.expect("warm");
     // Interleave the two, so drift hits both alike.
     let (mut sdk, mut raw) = (Vec::new(), Vec::new());
     for _ in 0..args.runs.max(5) {

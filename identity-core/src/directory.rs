@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use crate::error::{Error, Result};
 use crate::model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, MembershipChange, NewUser,
-    Page, Role, RoleId, User, UserId, UserPatch, UserQuery,
+    Page, Role, RoleId, User, UserId, UserPatch, UserQuery, pick_by_name,
 };
 
 /// A stream of results: an error mid-way is yielded and ends the stream, it is
@@ -111,9 +111,7 @@ pub trait AccessDirectory: Send + Sync {
     /// [`Error::NotFound`] naming it. Implementations cache the answer.
     async fn resolve_role(&self, name: &str) -> Result<Role> {
         let roles = self.list_roles().await?;
-        roles
-            .into_iter()
-            .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+        pick_by_name(roles, name, |r| &r.name)
             .ok_or_else(|| Error::not_found(format!("role {name:?}")))
     }
 

@@ -75,7 +75,7 @@ pub use error::{Error, ErrorKind, Reply, Result};
 pub use model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, Membership, MembershipChange,
     NewUser, NewUserBuilder, Page, RawRecord, Role, RoleId, User, UserId, UserPatch, UserQuery,
-    normalize_email, validate_email,
+    normalize_email, pick_by_name, validate_email,
 };
 pub use retry::{Idempotency, RateLimiter, RetryDecision, RetryPolicy};
 pub use settings::ClientSettings;

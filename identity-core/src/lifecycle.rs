@@ -16,7 +16,20 @@ use crate::model::{
 };
 
 /// What [`provision`] should make true.
+///
+/// ```
+/// use identity_core::lifecycle::ProvisionRequest;
+/// use identity_core::NewUser;
+///
+/// # fn main() -> identity_core::Result<()> {
+/// let jane = NewUser::builder("jane@example.com").first_name("Jane").last_name("Doe").build()?;
+/// let request = ProvisionRequest::new(jane).group("Finance").role("Auditor").dry_run(true);
+/// assert_eq!(request.groups, ["Finance"]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ProvisionRequest {
     /// The user (found by email, or created).
     pub user: NewUser,
@@ -28,6 +41,63 @@ pub struct ProvisionRequest {
     pub access_level: Option<String>,
     /// Report what would change, change nothing.
     pub dry_run: bool,
+}
+
+impl ProvisionRequest {
+    /// Makes sure `user` exists; nothing more until groups, roles or an
+    /// access level are added.
+    pub fn new(user: NewUser) -> Self {
+        Self {
+            user,
+            groups: Vec::new(),
+            roles: Vec::new(),
+            access_level: None,
+            dry_run: false,
+        }
+    }
+
+    /// The user must be in the group of this name.
+    #[must_use]
+    pub fn group(mut self, name: impl Into<String>) -> Self {
+        self.groups.push(name.into());
+        self
+    }
+
+    /// The user must be in each of these groups.
+    #[must_use]
+    pub fn groups<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
+        self.groups.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// The user must hold the role of this name.
+    #[must_use]
+    pub fn role(mut self, name: impl Into<String>) -> Self {
+        self.roles.push(name.into());
+        self
+    }
+
+    /// The user must hold each of these roles.
+    #[must_use]
+    pub fn roles<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
+        self.roles.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// The user must have the access level of this name (`None`: leave it).
+    #[must_use]
+    pub fn access_level(mut self, name: Option<String>) -> Self {
+        self.access_level = name;
+        self
+    }
+
+    /// Only report what would change (`true`), or change it (`false`, the
+    /// default).
+    #[must_use]
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
 }
 
 /// One change [`provision`] made (or would make).
@@ -233,6 +303,52 @@ pub enum DeprovisionMode {
     Delete,
 }
 
+/// What [`deprovision`] should do, to whom.
+///
+/// ```
+/// use identity_core::lifecycle::{DeprovisionMode, DeprovisionRequest};
+///
+/// let leaver = DeprovisionRequest::deactivate("jane@example.com").dry_run(true);
+/// assert_eq!(leaver.mode, DeprovisionMode::Deactivate);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeprovisionRequest {
+    /// The user's email (matched ignoring case).
+    pub email: String,
+    /// Deactivate or delete.
+    pub mode: DeprovisionMode,
+    /// Report what would happen, change nothing.
+    pub dry_run: bool,
+}
+
+impl DeprovisionRequest {
+    /// Deactivate the user (reversible).
+    pub fn deactivate(email: impl Into<String>) -> Self {
+        Self {
+            email: email.into(),
+            mode: DeprovisionMode::Deactivate,
+            dry_run: false,
+        }
+    }
+
+    /// Delete the user permanently: only on the caller's explicit request.
+    pub fn delete(email: impl Into<String>) -> Self {
+        Self {
+            mode: DeprovisionMode::Delete,
+            ..Self::deactivate(email)
+        }
+    }
+
+    /// Only report what would happen (`true`), or do it (`false`, the
+    /// default).
+    #[must_use]
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+}
+
 /// `deactivated`, `already_inactive` or `deleted`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -260,10 +376,14 @@ pub struct DeprovisionReport {
 /// [`Error::NotFound`].
 pub async fn deprovision<D: Directory + ?Sized>(
     dir: &D,
-    email: &str,
-    mode: DeprovisionMode,
-    dry_run: bool,
+    request: &DeprovisionRequest,
 ) -> Result<DeprovisionReport> {
+    let DeprovisionRequest {
+        email,
+        mode,
+        dry_run,
+    } = request;
+    let (mode, dry_run) = (*mode, *dry_run);
     validate_email(email)?;
     let user = dir.find_user_by_email(email).await?.ok_or_else(|| {
         Error::not_found(format!(
@@ -347,17 +467,77 @@ pub struct BulkReport {
     pub dry_run: bool,
 }
 
+/// Which users [`bulk_deactivate`] should deactivate, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BulkDeactivateRequest {
+    /// The users' emails, in the order of the report.
+    pub emails: Vec<String>,
+    /// Look-ups (and, where a vendor has no batch, changes) in flight at
+    /// once; at least 1.
+    pub concurrency: usize,
+    /// Report what would happen, change nothing.
+    pub dry_run: bool,
+}
+
+impl BulkDeactivateRequest {
+    /// Deactivate the users with these emails, 8 look-ups at a time.
+    pub fn new(emails: Vec<String>) -> Self {
+        Self {
+            emails,
+            concurrency: 8,
+            dry_run: false,
+        }
+    }
+
+    /// Sets how many look-ups run at once (at least 1).
+    #[must_use]
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Only report what would happen (`true`), or do it (`false`, the
+    /// default).
+    #[must_use]
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+}
+
 /// Deactivates the users with these emails: look-ups `concurrency` at a
 /// time, then one [`BulkDirectory::deactivate_many`] call (which a vendor may
 /// turn into batches). `progress` is called once per finished email.
+///
+/// ```
+/// use identity_core::lifecycle::{bulk_deactivate, BulkDeactivateRequest};
+/// use identity_core::memory::InMemoryDirectory;
+/// use identity_core::{NewUser, UserDirectory};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> identity_core::Result<()> {
+/// let dir = InMemoryDirectory::new();
+/// let jane = NewUser::builder("jane@example.com").first_name("Jane").last_name("Doe").build()?;
+/// dir.create_user(&jane).await?;
+///
+/// let leavers = BulkDeactivateRequest::new(vec!["jane@example.com".into(), "gone@example.com".into()]);
+/// let report = bulk_deactivate(&dir, &leavers, &|_| {}).await;
+/// assert_eq!((report.summary.deactivated, report.summary.not_found), (1, 1));
+/// # Ok(())
+/// # }
+/// ```
 pub async fn bulk_deactivate<D: BulkDirectory + ?Sized>(
     dir: &D,
-    emails: &[String],
-    concurrency: usize,
-    dry_run: bool,
+    request: &BulkDeactivateRequest,
     progress: &(dyn Fn(usize) + Send + Sync),
 ) -> BulkReport {
-    let concurrency = concurrency.max(1);
+    let BulkDeactivateRequest {
+        emails,
+        concurrency,
+        dry_run,
+    } = request;
+    let (concurrency, dry_run) = ((*concurrency).max(1), *dry_run);
     let found = dir.find_users_by_emails(emails, concurrency).await;
     let mut results = Vec::with_capacity(emails.len());
     let mut targets = Vec::new();
@@ -439,13 +619,10 @@ mod tests {
     async fn provision_is_idempotent_and_reports_changes() {
         let dir = directory();
         dir.create_group("Finance").await.unwrap();
-        let request = ProvisionRequest {
-            user: person("jane@example.com"),
-            groups: vec!["Finance".into()],
-            roles: vec!["auditor".into()],
-            access_level: Some("Light".into()),
-            dry_run: false,
-        };
+        let request = ProvisionRequest::new(person("jane@example.com"))
+            .group("Finance")
+            .role("auditor")
+            .access_level(Some("Light".into()));
         let first = provision(&dir, &request).await.unwrap();
         assert_eq!(first.outcome, ProvisionOutcome::Created);
         assert_eq!(first.changes.len(), 4, "{:?}", first.changes);
@@ -468,13 +645,10 @@ mod tests {
                 "access level \"Galactic\"",
             ),
         ] {
-            let request = ProvisionRequest {
-                user: person("new@example.com"),
-                groups: groups.into_iter().map(String::from).collect(),
-                roles: roles.into_iter().map(String::from).collect(),
-                access_level: level.map(String::from),
-                dry_run: false,
-            };
+            let request = ProvisionRequest::new(person("new@example.com"))
+                .groups(groups)
+                .roles(roles)
+                .access_level(level.map(String::from));
             let err = provision(&dir, &request).await.unwrap_err();
             assert!(err.to_string().contains(missing), "{err}");
             assert!(dir.users().is_empty());
@@ -485,21 +659,20 @@ mod tests {
     async fn dry_run_changes_nothing() {
         let dir = directory();
         dir.create_group("Finance").await.unwrap();
-        let request = ProvisionRequest {
-            user: person("jane@example.com"),
-            groups: vec!["Finance".into()],
-            roles: vec![],
-            access_level: None,
-            dry_run: true,
-        };
+        let request = ProvisionRequest::new(person("jane@example.com"))
+            .group("Finance")
+            .dry_run(true);
         let report = provision(&dir, &request).await.unwrap();
         assert_eq!(report.outcome, ProvisionOutcome::Created);
         assert_eq!(report.changes.len(), 2);
         assert!(dir.users().is_empty());
         let user = dir.create_user(&person("x@example.com")).await.unwrap();
-        let gone = deprovision(&dir, "x@example.com", DeprovisionMode::Delete, true)
-            .await
-            .unwrap();
+        let gone = deprovision(
+            &dir,
+            &DeprovisionRequest::delete("x@example.com").dry_run(true),
+        )
+        .await
+        .unwrap();
         assert_eq!(gone.outcome, DeprovisionOutcome::Deleted);
         assert!(
             dir.get_user(&user.id).await.is_ok(),
@@ -511,27 +684,22 @@ mod tests {
     async fn deprovision_outcomes() {
         let dir = directory();
         dir.create_user(&person("a@example.com")).await.unwrap();
-        let first = deprovision(&dir, "A@example.com", DeprovisionMode::Deactivate, false)
+        let first = deprovision(&dir, &DeprovisionRequest::deactivate("A@example.com"))
             .await
             .unwrap();
         assert_eq!(first.outcome, DeprovisionOutcome::Deactivated);
         assert!(!first.user.active);
-        let again = deprovision(&dir, "a@example.com", DeprovisionMode::Deactivate, false)
+        let again = deprovision(&dir, &DeprovisionRequest::deactivate("a@example.com"))
             .await
             .unwrap();
         assert_eq!(again.outcome, DeprovisionOutcome::AlreadyInactive);
-        let err = deprovision(
-            &dir,
-            "ghost@example.com",
-            DeprovisionMode::Deactivate,
-            false,
-        )
-        .await
-        .unwrap_err();
+        let err = deprovision(&dir, &DeprovisionRequest::deactivate("ghost@example.com"))
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
         assert!(err.to_string().contains("ghost@example.com"));
         assert_eq!(dir.deletes(), 0);
-        deprovision(&dir, "a@example.com", DeprovisionMode::Delete, false)
+        deprovision(&dir, &DeprovisionRequest::delete("a@example.com"))
             .await
             .unwrap();
         assert_eq!(dir.deletes(), 1);
@@ -546,7 +714,14 @@ mod tests {
         let emails: Vec<String> = ["a@example.com", "b@example.com", "c@example.com"]
             .map(String::from)
             .to_vec();
-        let dry = bulk_deactivate(&dir, &emails, 2, true, &|_| {}).await;
+        let dry = bulk_deactivate(
+            &dir,
+            &BulkDeactivateRequest::new(emails.clone())
+                .concurrency(2)
+                .dry_run(true),
+            &|_| {},
+        )
+        .await;
         assert_eq!(
             dry.summary,
             BulkSummary {
@@ -561,9 +736,13 @@ mod tests {
             "dry run changed nothing"
         );
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let report = bulk_deactivate(&dir, &emails, 2, false, &|n| {
-            done.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
-        })
+        let report = bulk_deactivate(
+            &dir,
+            &BulkDeactivateRequest::new(emails).concurrency(2),
+            &|n| {
+                done.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+            },
+        )
         .await;
         assert_eq!(
             report.summary,

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Group, GroupId, MembershipChange, NewUser,
     Page, RawRecord, Role, RoleId, User, UserId, UserPatch, UserQuery, normalize_email,
+    pick_by_name,
 };
 
 #[derive(Default)]
@@ -300,12 +301,9 @@ impl GroupDirectory for InMemoryDirectory {
     }
 
     async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>> {
-        Ok(self
-            .lock()
-            .groups
-            .values()
-            .find(|(g, _)| g.name == name)
-            .map(|(g, _)| g.clone()))
+        let state = self.lock();
+        let groups = state.groups.values().map(|(g, _)| g);
+        Ok(pick_by_name(groups, name, |g| &g.name).cloned())
     }
 
     async fn create_group(&self, name: &str) -> Result<Group> {
@@ -396,11 +394,8 @@ impl AccessDirectory for InMemoryDirectory {
     }
 
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
-        self.lock()
-            .access_levels
-            .iter()
-            .find(|l| l.name.eq_ignore_ascii_case(name.trim()))
-            .cloned()
+        let levels = self.lock().access_levels.clone();
+        pick_by_name(levels, name, |l| &l.name)
             .ok_or_else(|| Error::not_found(format!("access level {name:?}")))
     }
 

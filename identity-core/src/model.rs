@@ -83,6 +83,40 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// Picks the item called `name` the way every directory of this SDK matches
+/// names of groups, roles and access levels: surrounding spaces ignored, an
+/// exact match first, otherwise the one match ignoring ASCII case. Two
+/// case-insensitive matches and no exact one is ambiguous: `None`.
+///
+/// ```
+/// use identity_core::pick_by_name;
+///
+/// let names = vec!["Finance", "finance", "Engineering"];
+/// assert_eq!(pick_by_name(names.clone(), " Finance ", |n| n), Some("Finance"));
+/// assert_eq!(pick_by_name(names.clone(), "ENGINEERING", |n| n), Some("Engineering"));
+/// assert_eq!(pick_by_name(names, "FINANCE", |n| n), None); // ambiguous
+/// ```
+pub fn pick_by_name<T>(
+    items: impl IntoIterator<Item = T>,
+    name: &str,
+    name_of: impl Fn(&T) -> &str,
+) -> Option<T> {
+    let name = name.trim();
+    let mut folded = None;
+    let mut ambiguous = false;
+    for item in items {
+        let candidate = name_of(&item).trim();
+        if candidate == name {
+            return Some(item);
+        }
+        if candidate.eq_ignore_ascii_case(name) {
+            ambiguous |= folded.is_some();
+            folded = Some(item);
+        }
+    }
+    if ambiguous { None } else { folded }
+}
+
 /// Checks the shape of an email address: one `@`, a non-empty local part, a
 /// dotted domain, no whitespace or control characters.
 pub fn validate_email(email: &str) -> Result<()> {

@@ -9,7 +9,7 @@ use identity_core::ResultStream;
 use identity_core::backend::classify::{ErrorClassifier, default_error, message_from_body};
 use identity_core::backend::http::{HeaderMap, HttpClient, Method, Request};
 use identity_core::backend::paginate::{OffsetPlan, offset_pages};
-use identity_core::{Error, Page, Result};
+use identity_core::{Error, Page, Result, pick_by_name};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Mutex;
@@ -270,13 +270,9 @@ impl WorkfrontClient {
             .filter("name", Modifier::Cieq, name.trim())
             .fields(["ID", "name"]);
         let matches: Vec<NamedObject> = self.search_all(&search).await?;
-        let exact = matches.iter().position(|m| m.name == name.trim());
-        let found = match (exact, matches.len()) {
-            (Some(i), _) => matches.into_iter().nth(i),
-            (None, 1) => matches.into_iter().next(),
-            _ => None,
-        }
-        .ok_or_else(|| Error::not_found(format!("Workfront {} {name:?}", describe(obj_code))))?;
+        let found = pick_by_name(matches, name, |m| &m.name).ok_or_else(|| {
+            Error::not_found(format!("Workfront {} {name:?}", describe(obj_code)))
+        })?;
         self.inner.lookups.lock().await.insert(key, found.clone());
         Ok(found)
     }

@@ -8,7 +8,7 @@ use identity_core::ResultStream;
 use identity_core::backend::classify::{ErrorClassifier, default_error, message_from_body};
 use identity_core::backend::http::{HeaderMap, HttpClient, Method, Request};
 use identity_core::backend::paginate::{CursorPage, cursor_pages};
-use identity_core::{Error, Page, Result, Role, UserQuery};
+use identity_core::{Error, Page, Result, Role, UserQuery, pick_by_name};
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 use url::Url;
@@ -295,28 +295,33 @@ impl WorkivaClient {
             .map_err(not_found(|| format!("role {id}")))
     }
 
-    /// The workspace's roles, fetched once and cached (`refresh` re-reads).
-    pub async fn roles(&self, refresh: bool) -> Result<Arc<Vec<WorkivaRole>>> {
-        let mut cache = self.inner.roles.lock().await;
-        if let (Some(roles), false) = (cache.as_ref(), refresh) {
+    /// The workspace's roles, fetched once and cached.
+    pub async fn roles(&self) -> Result<Arc<Vec<WorkivaRole>>> {
+        if let Some(roles) = self.inner.roles.lock().await.as_ref() {
             return Ok(roles.clone());
         }
+        self.refresh_roles().await
+    }
+
+    /// Re-reads the workspace's roles into the cache (after roles were
+    /// added or renamed).
+    pub async fn refresh_roles(&self) -> Result<Arc<Vec<WorkivaRole>>> {
+        let mut cache = self.inner.roles.lock().await;
         let roles = Arc::new(self.list_role_records().await?);
         *cache = Some(roles.clone());
         Ok(roles)
     }
 
-    /// Resolves a role by name (case-insensitive): from the cache, re-reading
-    /// once if the name is unknown.
+    /// Resolves a role by name (matched by [`pick_by_name`]): from the
+    /// cache, re-reading once if the name is unknown.
     pub async fn resolve_role_name(&self, name: &str) -> Result<Role> {
-        for refresh in [false, true] {
-            let roles = self.roles(refresh).await?;
-            if let Some(role) = roles
-                .iter()
-                .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
-            {
-                return Ok(crate::convert::role(role));
-            }
+        let cached = self.roles().await?;
+        if let Some(role) = pick_by_name(cached.iter(), name, |r| &r.name) {
+            return Ok(crate::convert::role(role));
+        }
+        let fresh = self.refresh_roles().await?;
+        if let Some(role) = pick_by_name(fresh.iter(), name, |r| &r.name) {
+            return Ok(crate::convert::role(role));
         }
         Err(Error::not_found(format!("Workiva role {name:?}")))
     }

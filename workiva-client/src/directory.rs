@@ -7,7 +7,7 @@ use identity_core::normalize_email;
 use identity_core::{AccessDirectory, BulkDirectory, GroupDirectory, ResultStream, UserDirectory};
 use identity_core::{
     DeleteConfirmation, Error, Group, GroupId, MembershipChange, NewUser, Page, Result, Role,
-    RoleId, User, UserId, UserPatch, UserQuery,
+    RoleId, User, UserId, UserPatch, UserQuery, pick_by_name,
 };
 
 use crate::client::{WorkivaClient, user_query};
@@ -104,7 +104,7 @@ impl GroupDirectory for WorkivaClient {
 
     async fn find_group_by_name(&self, name: &str) -> Result<Option<Group>> {
         let groups: Vec<Group> = self.list_groups().try_collect().await?;
-        Ok(pick_by_name(groups, name))
+        Ok(pick_by_name(groups, name, |g| &g.name))
     }
 
     async fn create_group(&self, name: &str) -> Result<Group> {
@@ -145,26 +145,10 @@ impl GroupDirectory for WorkivaClient {
     }
 }
 
-/// The group named exactly `name`, else the only one whose name matches
-/// ignoring case.
-pub(crate) fn pick_by_name(groups: Vec<Group>, name: &str) -> Option<Group> {
-    let name = name.trim();
-    if let Some(exact) = groups.iter().position(|g| g.name == name) {
-        return groups.into_iter().nth(exact);
-    }
-    let mut folded = groups
-        .into_iter()
-        .filter(|g| g.name.eq_ignore_ascii_case(name));
-    match (folded.next(), folded.next()) {
-        (Some(only), None) => Some(only),
-        _ => None,
-    }
-}
-
 #[async_trait]
 impl AccessDirectory for WorkivaClient {
     async fn list_roles(&self) -> Result<Vec<Role>> {
-        Ok(self.roles(false).await?.iter().map(convert::role).collect())
+        Ok(self.roles().await?.iter().map(convert::role).collect())
     }
 
     async fn resolve_role(&self, name: &str) -> Result<Role> {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use identity_core::lifecycle::{BulkOutcome, bulk_deactivate};
+use identity_core::lifecycle::{BulkDeactivateRequest, BulkOutcome, bulk_deactivate};
 use identity_examples::emails_file::parse_email_list;
 use identity_examples::{
     EXIT_FAILURE, Failure, Vendor, connect, finish, init_logging, print_json, say,
@@ -65,13 +65,12 @@ async fn run(args: Args) -> Result<(), Failure> {
     } else {
         ProgressBar::hidden()
     };
-    let report = bulk_deactivate(
-        connection.directory.as_ref(),
-        &emails,
-        usize::from(args.concurrency),
-        args.dry_run,
-        &|n| bar.inc(n as u64),
-    )
+    let request = BulkDeactivateRequest::new(emails)
+        .concurrency(usize::from(args.concurrency))
+        .dry_run(args.dry_run);
+    let report = bulk_deactivate(connection.directory.as_ref(), &request, &|n| {
+        bar.inc(n as u64)
+    })
     .await;
     bar.finish_and_clear();
     let failed = report.summary.failed;
@@ -108,7 +107,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure {
             message: format!(
                 "{failed} of {} users could not be deactivated",
-                emails.len()
+                report.results.len()
             ),
             code: EXIT_FAILURE,
         });

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use identity_core::lifecycle::{DeprovisionMode, DeprovisionOutcome, deprovision};
+use identity_core::lifecycle::{DeprovisionOutcome, DeprovisionRequest, deprovision};
 use identity_examples::{Failure, Vendor, connect, finish, init_logging, print_json, say};
 
 /// Deactivate the user with this email (reversible). Permanent deletion
@@ -53,16 +53,14 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
     identity_core::validate_email(&args.email).map_err(|e| Failure::usage(e.to_string()))?;
     let connection = connect(args.vendor).await?;
-    let mode = if args.delete {
-        DeprovisionMode::Delete
+    let request = if args.delete {
+        DeprovisionRequest::delete(&args.email)
     } else {
-        DeprovisionMode::Deactivate
+        DeprovisionRequest::deactivate(&args.email)
     };
     let report = deprovision(
         connection.directory.as_ref(),
-        &args.email,
-        mode,
-        args.dry_run,
+        &request.dry_run(args.dry_run),
     )
     .await?;
     if args.json {

@@ -60,13 +60,11 @@ async fn run(args: Args) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::usage(e.to_string()))?;
     let connection = connect(args.vendor).await?;
-    let request = ProvisionRequest {
-        user,
-        groups: args.groups,
-        roles: args.roles,
-        access_level: args.access_level,
-        dry_run: args.dry_run,
-    };
+    let request = ProvisionRequest::new(user)
+        .groups(args.groups)
+        .roles(args.roles)
+        .access_level(args.access_level)
+        .dry_run(args.dry_run);
     let report = provision(connection.directory.as_ref(), &request).await?;
     if args.json {
         let mut doc = serde_json::to_value(&report).unwrap_or_default();

@@ -164,7 +164,7 @@ impl GroupDirectory for ScimClient {
         )
         .try_collect()
         .await?;
-        Ok(crate::directory::pick_by_name(groups, name))
+        Ok(identity_core::pick_by_name(groups, name, |g| &g.name))
     }
 
     async fn create_group(&self, name: &str) -> Result<Group> {
