@@ -8,13 +8,14 @@ use serde::Serialize;
 
 use crate::directory::Directory;
 use crate::error::{ErrorKind, Result};
-use crate::model::{UserQuery, normalize_email};
+use crate::model::{UserId, UserQuery, normalize_email};
 
 /// One account of a person in one directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Account {
     /// The directory's user id.
-    pub user_id: String,
+    pub user_id: UserId,
     /// Whether the account is active.
     pub active: bool,
     /// Group names.
@@ -28,6 +29,7 @@ pub struct Account {
 
 /// A person: one email, accounts per directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Person {
     /// The email (lower-cased).
     pub email: String,
@@ -38,6 +40,7 @@ pub struct Person {
 /// Something a reviewer should look at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "finding", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Finding {
     /// Active in some apps, deactivated in others: a leaver half done, or a
     /// mover to check.
@@ -202,7 +205,7 @@ pub async fn collect_accounts<D: Directory + ?Sized>(dir: &D) -> Result<Vec<(Str
         }
         groups.sort();
         let account = Account {
-            user_id: user.id.to_string(),
+            user_id: user.id.clone(),
             active: user.active,
             groups,
             roles: user
@@ -254,7 +257,7 @@ mod tests {
 
     fn account(active: bool, groups: &[&str]) -> Account {
         Account {
-            user_id: "x".into(),
+            user_id: UserId::new("x"),
             active,
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             roles: vec![],

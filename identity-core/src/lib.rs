@@ -65,6 +65,7 @@ mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod settings;
+pub mod time;
 
 pub use auth::{AccessToken, StaticToken, TokenSource};
 pub use directory::{

@@ -103,6 +103,7 @@ impl ProvisionRequest {
 /// One change [`provision`] made (or would make).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Change {
     /// The user was created.
     CreateUser {
@@ -138,6 +139,7 @@ pub enum ProvisionOutcome {
 
 /// What [`provision`] did.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ProvisionReport {
     /// `created` or `existing`.
     pub outcome: ProvisionOutcome,
@@ -296,6 +298,7 @@ pub async fn provision<D: Directory + ?Sized>(
 
 /// Deactivate (reversible) or delete (permanent, explicit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DeprovisionMode {
     /// Set the account inactive.
     Deactivate,
@@ -363,6 +366,7 @@ pub enum DeprovisionOutcome {
 
 /// What [`deprovision`] did.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct DeprovisionReport {
     /// What happened.
     pub outcome: DeprovisionOutcome,
@@ -416,6 +420,7 @@ pub async fn deprovision<D: Directory + ?Sized>(
 /// One user's result in a bulk run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum BulkOutcome {
     /// Deactivated now.
     Deactivated,
@@ -431,6 +436,7 @@ pub enum BulkOutcome {
 
 /// One line of a bulk report.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct BulkResult {
     /// The email as given.
     pub email: String,
@@ -443,6 +449,7 @@ pub struct BulkResult {
 
 /// The counts of a bulk run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct BulkSummary {
     /// Deactivated now.
     pub deactivated: usize,
@@ -458,6 +465,7 @@ pub struct BulkSummary {
 
 /// Everything a bulk run did, in input order.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct BulkReport {
     /// Per email.
     pub results: Vec<BulkResult>,

@@ -176,7 +176,7 @@ impl UserDirectory for InMemoryDirectory {
 
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
         let wanted = query.email.as_deref().map(normalize_email);
-        let since = query.updated_since.clone();
+        let since = query.updated_since;
         let users: Vec<User> = self
             .lock()
             .users
@@ -189,7 +189,7 @@ impl UserDirectory for InMemoryDirectory {
             .filter(|u| {
                 since
                     .as_ref()
-                    .is_none_or(|s| u.updated_at.as_deref().is_some_and(|at| at >= s.as_str()))
+                    .is_none_or(|s| u.updated_at.is_some_and(|at| at >= *s))
             })
             .cloned()
             .collect();

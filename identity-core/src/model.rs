@@ -5,6 +5,7 @@
 //! this SDK "raw" means exactly that; a vendor's typed wire struct is a
 //! "record" (`get_user_record`).
 
+use crate::time::Timestamp;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -211,7 +212,11 @@ impl fmt::Debug for RawRecord {
 }
 
 /// A user as a directory holds it.
+///
+/// `#[non_exhaustive]`: fields are added as directories report more; build
+/// one with [`User::new`] and set the fields you know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct User {
     /// The directory's id for this user.
     pub id: UserId,
@@ -240,23 +245,52 @@ pub struct User {
     /// Access level, for directories that have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_level: Option<AccessLevelId>,
-    /// Last modification time as the vendor wrote it (ISO 8601).
+    /// Last modification time, where the vendor reports one (and it
+    /// parsed: the vendor's own string stays in [`raw`](Self::raw)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+    pub updated_at: Option<Timestamp>,
     /// The vendor's full record, unknown fields included.
     #[serde(default)]
     pub raw: RawRecord,
 }
 
 impl User {
+    /// An active user with only an id and an email; every other field
+    /// empty, the raw record `null`.
+    ///
+    /// ```
+    /// use identity_core::{User, UserId};
+    ///
+    /// let mut user = User::new(UserId::new("u1"), "jane@example.com");
+    /// user.first_name = Some("Jane".into());
+    /// assert!(user.active && user.has_email("JANE@example.com"));
+    /// ```
+    pub fn new(id: UserId, email: impl Into<String>) -> Self {
+        Self {
+            id,
+            email: email.into(),
+            username: None,
+            first_name: None,
+            last_name: None,
+            display_name: None,
+            active: true,
+            roles: Vec::new(),
+            groups: Vec::new(),
+            access_level: None,
+            updated_at: None,
+            raw: RawRecord::default(),
+        }
+    }
+
     /// Whether this user's email equals `email`, ignoring case.
     pub fn has_email(&self, email: &str) -> bool {
         normalize_email(&self.email) == normalize_email(email)
     }
 }
 
-/// A group as a directory holds it.
+/// A group as a directory holds it. Build one with [`Group::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Group {
     /// The directory's id for this group.
     pub id: GroupId,
@@ -270,8 +304,22 @@ pub struct Group {
     pub raw: RawRecord,
 }
 
-/// A role (or job role) as a directory holds it.
+impl Group {
+    /// A group with an id, a name and the vendor's record.
+    pub fn new(id: GroupId, name: impl Into<String>, raw: RawRecord) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            member_count: None,
+            raw,
+        }
+    }
+}
+
+/// A role (or job role) as a directory holds it. Build one with
+/// [`Role::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Role {
     /// The directory's id for this role.
     pub id: RoleId,
@@ -282,8 +330,21 @@ pub struct Role {
     pub raw: RawRecord,
 }
 
-/// An access level, for directories that have them.
+impl Role {
+    /// A role with an id, a name and the vendor's record.
+    pub fn new(id: RoleId, name: impl Into<String>, raw: RawRecord) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            raw,
+        }
+    }
+}
+
+/// An access level, for directories that have them. Build one with
+/// [`AccessLevel::new`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccessLevel {
     /// The directory's id for this access level.
     pub id: AccessLevelId,
@@ -292,6 +353,17 @@ pub struct AccessLevel {
     /// The vendor's full record, unknown fields included.
     #[serde(default)]
     pub raw: RawRecord,
+}
+
+impl AccessLevel {
+    /// An access level with an id, a name and the vendor's record.
+    pub fn new(id: AccessLevelId, name: impl Into<String>, raw: RawRecord) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            raw,
+        }
+    }
 }
 
 /// One user's membership in one group.
@@ -305,6 +377,7 @@ pub struct Membership {
 
 /// What a membership change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "snake_case")]
 pub enum MembershipChange {
     /// The user was added.
@@ -319,6 +392,7 @@ pub enum MembershipChange {
 
 /// A user to create. Build it with [`NewUser::builder`].
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct NewUser {
     /// Primary email (validated).
     pub email: String,
@@ -448,8 +522,10 @@ impl NewUserBuilder {
     }
 }
 
-/// A partial update: only the fields set are changed.
+/// A partial update: only the fields set are changed. Start from
+/// [`UserPatch::default`] (or [`UserPatch::active`]) and set fields.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct UserPatch {
     /// New email.
     pub email: Option<String>,
@@ -525,13 +601,38 @@ impl DeleteConfirmation {
     }
 }
 
-/// Filters for listing users.
+/// Filters for listing users; the default lists everyone.
+///
+/// ```
+/// use identity_core::UserQuery;
+///
+/// let jane = UserQuery::default().with_email("jane@example.com");
+/// let changed = UserQuery::default().with_updated_since("2024-06-01T00:00:00Z".parse().unwrap());
+/// assert!(jane.updated_since.is_none() && changed.email.is_none());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UserQuery {
     /// Only users with this email (case-insensitive).
     pub email: Option<String>,
-    /// Only users changed at or after this instant (ISO 8601), for polling.
-    pub updated_since: Option<String>,
+    /// Only users changed at or after this instant, for polling.
+    pub updated_since: Option<Timestamp>,
+}
+
+impl UserQuery {
+    /// Only the user with this email (ignoring case).
+    #[must_use]
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Only users changed at or after `since`, for polling.
+    #[must_use]
+    pub fn with_updated_since(mut self, since: Timestamp) -> Self {
+        self.updated_since = Some(since);
+        self
+    }
 }
 
 /// One page of a listing.

@@ -1,5 +1,6 @@
 //! Conversions between Workfront's wire records and the identity-core model.
 
+use identity_core::time;
 use identity_core::{
     AccessLevel, AccessLevelId, Error, Group, GroupId, RawRecord, Result, Role, RoleId, User,
     UserId, UserPatch,
@@ -11,23 +12,24 @@ use crate::wire::{NamedObject, WorkfrontUser};
 
 pub(crate) fn user(record: WorkfrontUser) -> User {
     let raw = RawRecord::from_serialize(&record);
-    User {
-        id: UserId::new(record.id),
-        email: record.email_addr.unwrap_or_default(),
+    let fields = Listed {
+        id: record.id,
         username: record.username,
+        email_addr: record.email_addr,
         first_name: record.first_name,
         last_name: record.last_name,
-        display_name: record.name,
-        active: record.is_active.unwrap_or(true),
-        roles: record.role_id.into_iter().map(RoleId::new).collect(),
-        groups: record.home_group_id.into_iter().map(GroupId::new).collect(),
-        access_level: record.access_level_id.map(AccessLevelId::new),
-        updated_at: record.last_update_date,
-        raw,
-    }
+        name: record.name,
+        is_active: record.is_active,
+        access_level_id: record.access_level_id,
+        home_group_id: record.home_group_id,
+        role_id: record.role_id,
+        last_update_date: record.last_update_date,
+    };
+    fields.into_user(raw)
 }
 
-/// The fields a listed user's model needs, decoded without `flatten`.
+/// The fields the model needs, decoded without `flatten` (a listed user's
+/// record is kept as received: the listing hot path reads only these).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Listed {
@@ -48,54 +50,44 @@ struct Listed {
     last_update_date: Option<String>,
 }
 
-/// A listed user: its record is kept as received, the model's fields are
-/// read from it in one pass (the listing hot path).
+impl Listed {
+    fn into_user(self, raw: RawRecord) -> User {
+        let mut user = User::new(UserId::new(self.id), self.email_addr.unwrap_or_default());
+        user.username = self.username;
+        user.first_name = self.first_name;
+        user.last_name = self.last_name;
+        user.display_name = self.name;
+        user.active = self.is_active.unwrap_or(true);
+        user.roles = self.role_id.into_iter().map(RoleId::new).collect();
+        user.groups = self.home_group_id.into_iter().map(GroupId::new).collect();
+        user.access_level = self.access_level_id.map(AccessLevelId::new);
+        user.updated_at = self.last_update_date.as_deref().and_then(time::parse);
+        user.raw = raw;
+        user
+    }
+}
+
+/// A listed user, decoded in one pass with its record kept as received.
 pub(crate) fn user_from_raw(raw: Box<RawValue>) -> Result<User> {
     let listed: Listed = serde_json::from_str(raw.get())
         .map_err(|e| Error::decode(format!("user record: {e}"), raw.get().as_bytes(), None))?;
-    Ok(User {
-        id: UserId::new(listed.id),
-        email: listed.email_addr.unwrap_or_default(),
-        username: listed.username,
-        first_name: listed.first_name,
-        last_name: listed.last_name,
-        display_name: listed.name,
-        active: listed.is_active.unwrap_or(true),
-        roles: listed.role_id.into_iter().map(RoleId::new).collect(),
-        groups: listed.home_group_id.into_iter().map(GroupId::new).collect(),
-        access_level: listed.access_level_id.map(AccessLevelId::new),
-        updated_at: listed.last_update_date,
-        raw: RawRecord::new(raw),
-    })
+    Ok(listed.into_user(RawRecord::new(raw)))
 }
 
 pub(crate) fn group(record: NamedObject) -> Group {
     let raw = RawRecord::from_serialize(&record);
-    Group {
-        id: GroupId::new(record.id),
-        name: record.name,
-        member_count: None,
-        raw,
-    }
+    Group::new(GroupId::new(record.id), record.name, raw)
 }
 
 pub(crate) fn role(found: NamedObject) -> Role {
     let raw = RawRecord::from_serialize(&found);
-    Role {
-        id: RoleId::new(found.id),
-        name: found.name,
-        raw,
-    }
+    Role::new(RoleId::new(found.id), found.name, raw)
 }
 
 /// An access level found by name.
 pub(crate) fn access_level(found: NamedObject) -> AccessLevel {
     let raw = RawRecord::from_serialize(&found);
-    AccessLevel {
-        id: AccessLevelId::new(found.id),
-        name: found.name,
-        raw,
-    }
+    AccessLevel::new(AccessLevelId::new(found.id), found.name, raw)
 }
 
 /// The `PUT` body of a patch: only the fields it sets.

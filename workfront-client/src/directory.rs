@@ -56,7 +56,11 @@ fn user_search(query: &UserQuery) -> Search {
         search = search.filter("emailAddr", Modifier::Cieq, email.trim());
     }
     if let Some(since) = &query.updated_since {
-        search = search.filter("lastUpdateDate", Modifier::Gte, since.clone());
+        search = search.filter(
+            "lastUpdateDate",
+            Modifier::Gte,
+            identity_core::time::format(*since),
+        );
     }
     search.sort_asc("ID")
 }

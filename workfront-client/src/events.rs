@@ -9,31 +9,10 @@ use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
 use crate::client::{WorkfrontClient, name_not_found};
+pub use crate::wire::EventType;
 use crate::wire::{Subscription, WorkfrontUser};
 
 const SUBSCRIPTIONS: [&str; 5] = ["attask", "eventsubscription", "api", "v1", "subscriptions"];
-
-/// The events a subscription can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventType {
-    /// An object was created.
-    Create,
-    /// An object was changed.
-    Update,
-    /// An object was deleted.
-    Delete,
-}
-
-impl EventType {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Create => "CREATE",
-            EventType::Update => "UPDATE",
-            EventType::Delete => "DELETE",
-        }
-    }
-}
 
 /// A subscription to create.
 pub struct NewSubscription {
@@ -82,6 +61,11 @@ impl NewSubscription {
         if self.obj_code.trim().is_empty() {
             return Err(Error::invalid("subscription objCode is required"));
         }
+        if self.event_type == EventType::Unknown {
+            return Err(Error::invalid(
+                "subscription eventType must be CREATE, UPDATE or DELETE",
+            ));
+        }
         if self.auth_token.expose_secret().is_empty() {
             return Err(Error::invalid("subscription authToken must not be empty"));
         }
@@ -117,12 +101,14 @@ impl WorkfrontClient {
             .http()
             .send(&self.subscriptions_request(Method::POST, None).json(&body)?)
             .await?;
-        let mut created = decode_created(&response)?;
-        created.obj_code = new.obj_code.clone();
-        created.event_type = new.event_type.as_str().into();
-        created.url = new.url.clone();
-        created.auth_token = None;
-        Ok(created)
+        Ok(Subscription {
+            id: Some(created_id(&response)?),
+            obj_code: new.obj_code.clone(),
+            event_type: new.event_type,
+            url: new.url.clone(),
+            auth_token: None,
+            extra: Map::new(),
+        })
     }
 
     /// Lists this customer's subscriptions.
@@ -158,37 +144,35 @@ impl WorkfrontClient {
     }
 }
 
-/// A created subscription comes back as JSON, or as an empty 201 whose
-/// `Location` names it.
-fn decode_created(response: &Response) -> Result<Subscription> {
+/// The id of a created subscription: from its JSON answer, or from the
+/// `Location` of an empty 201.
+fn created_id(response: &Response) -> Result<String> {
     if !response.body.iter().all(u8::is_ascii_whitespace) {
-        return response.json();
+        #[derive(Deserialize)]
+        struct Created {
+            id: String,
+        }
+        return response.json::<Created>().map(|created| created.id);
     }
-    let id = response
+    response
         .headers
         .get("location")
         .and_then(|v| v.to_str().ok())
         .and_then(|loc| loc.trim_end_matches('/').rsplit('/').next())
         .filter(|id| !id.is_empty())
+        .map(str::to_owned)
         .ok_or_else(|| {
             Error::decode(
                 "subscription created without a body or Location",
                 b"",
                 Some(response.status),
             )
-        })?;
-    Ok(Subscription {
-        id: Some(id.to_owned()),
-        obj_code: String::new(),
-        event_type: String::new(),
-        url: String::new(),
-        auth_token: None,
-        extra: Map::new(),
-    })
+        })
 }
 
 /// Why a delivery was rejected. Nothing here contains the tokens.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum WebhookError {
     /// No `authToken` header.
     #[error("delivery has no authToken header")]
@@ -206,6 +190,7 @@ pub enum WebhookError {
 
 /// A user change, parsed from a delivery.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UserEvent {
     /// A user was created.
     Created(WorkfrontUser),

@@ -4,6 +4,7 @@
 //! field but `ID` is optional because an answer only carries the `fields`
 //! asked for; unknown fields are kept in `extra`.
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -104,11 +105,43 @@ pub struct Count {
     pub count: u64,
 }
 
+/// The method of one batch operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum BatchMethod {
+    /// Read.
+    Get,
+    /// Create.
+    Post,
+    /// Update.
+    Put,
+    /// Delete.
+    Delete,
+}
+
+impl BatchMethod {
+    /// The wire name: `GET`, `POST`, `PUT` or `DELETE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchMethod::Get => "GET",
+            BatchMethod::Post => "POST",
+            BatchMethod::Put => "PUT",
+            BatchMethod::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for BatchMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One operation of `POST /batch`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchOp {
-    /// `GET`, `POST`, `PUT` or `DELETE`.
-    pub method: String,
+    /// What the operation does.
+    pub method: BatchMethod,
     /// Relative to the API version root, e.g. `/user/abc123`.
     pub uri: String,
     /// The operation's body.
@@ -120,7 +153,7 @@ impl BatchOp {
     /// `PUT /user/{id}` with `body`.
     pub fn update_user(id: &str, body: Value) -> Self {
         Self {
-            method: "PUT".into(),
+            method: BatchMethod::Put,
             uri: format!("/user/{id}"),
             body: Some(body),
         }
@@ -128,12 +161,42 @@ impl BatchOp {
 
     /// Whether repeating the operation cannot change its outcome.
     pub fn is_idempotent(&self) -> bool {
-        matches!(self.method.as_str(), "GET" | "PUT" | "DELETE")
+        self.method != BatchMethod::Post
+    }
+}
+
+/// The changes an event subscription delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+#[non_exhaustive]
+pub enum EventType {
+    /// An object was created.
+    Create,
+    /// An object was changed.
+    Update,
+    /// An object was deleted.
+    Delete,
+    /// A type this SDK does not model (e.g. `SHARE`), seen when listing
+    /// subscriptions other tools made; refused when creating one.
+    #[serde(other)]
+    Unknown,
+}
+
+impl EventType {
+    /// The wire name (`CREATE`, `UPDATE`, `DELETE`; `UNKNOWN` for
+    /// [`EventType::Unknown`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Create => "CREATE",
+            EventType::Update => "UPDATE",
+            EventType::Delete => "DELETE",
+            EventType::Unknown => "UNKNOWN",
+        }
     }
 }
 
 /// An event subscription (`/attask/eventsubscription/api/v1/subscriptions`).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscription {
     /// Subscription id (absent before creation).
@@ -141,14 +204,14 @@ pub struct Subscription {
     pub id: Option<String>,
     /// Object code, e.g. `USER`.
     pub obj_code: String,
-    /// `CREATE`, `UPDATE` or `DELETE`.
-    pub event_type: String,
+    /// Which changes it delivers.
+    pub event_type: EventType,
     /// The `https` receiver.
     pub url: String,
-    /// Sent back in the `authToken` header of every delivery. Never echoed
-    /// in `Debug`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_token: Option<String>,
+    /// Sent back in the `authToken` header of every delivery, where the
+    /// service reveals it. Never in `Debug`, never serialized.
+    #[serde(default, skip_serializing)]
+    pub auth_token: Option<SecretString>,
     /// Everything else.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -88,7 +88,7 @@ async fn listing_pages_concurrently_after_a_count() {
             .and(query_param("$$FIRST", first))
             .and(query_param("$$LIMIT", "2"))
             .and(query_param("lastUpdateDate_Mod", "gte"))
-            .and(query_param("lastUpdateDate", "2024-01-01T00:00:00Z"))
+            .and(query_param("lastUpdateDate", "2024-01-01T00:00:00.000Z"))
             .respond_with(
                 ResponseTemplate::new(200)
                     .set_body_json(json!({"data": data}))
@@ -106,10 +106,7 @@ async fn listing_pages_concurrently_after_a_count() {
         .count_first(true)
         .build()
         .unwrap();
-    let query = UserQuery {
-        updated_since: Some("2024-01-01T00:00:00Z".into()),
-        ..UserQuery::default()
-    };
+    let query = UserQuery::default().with_updated_since("2024-01-01T00:00:00Z".parse().unwrap());
     let ids: Vec<String> = client
         .list_users(&query)
         .map_ok(|u| u.id.to_string())

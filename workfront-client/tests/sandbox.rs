@@ -664,7 +664,7 @@ async fn event_subscriptions_crud_and_https_only() {
     assert_eq!(listed.len(), 1);
     assert_eq!(
         client.get_subscription(&id).await.unwrap().event_type,
-        "UPDATE"
+        EventType::Update
     );
     client.delete_subscription(&id).await.unwrap();
     assert_eq!(

@@ -81,7 +81,7 @@ pub(crate) fn user_query(query: &UserQuery) -> Vec<(&'static str, String)> {
         params.push(("email", email.clone()));
     }
     if let Some(since) = &query.updated_since {
-        params.push(("updatedAt", since.clone()));
+        params.push(("updatedAt", identity_core::time::format(*since)));
     }
     params
 }

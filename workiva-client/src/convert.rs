@@ -1,5 +1,6 @@
 //! Conversions between Workiva wire models and the identity-core model.
 
+use identity_core::time;
 use identity_core::{
     Error, Group, GroupId, NewUser, RawRecord, Result, Role, RoleId, User, UserId, UserPatch,
 };
@@ -10,28 +11,21 @@ use crate::wire::{CreateUser, UpdateUser, WorkivaGroup, WorkivaRole, WorkivaUser
 
 pub(crate) fn user(record: WorkivaUser) -> User {
     let raw = RawRecord::from_serialize(&record);
-    User {
-        id: UserId::new(record.id),
-        email: record.email.unwrap_or_default(),
-        username: None,
+    let fields = Listed {
+        id: record.id,
+        email: record.email,
         first_name: record.first_name,
         last_name: record.last_name,
         display_name: record.display_name,
-        active: record.active.unwrap_or(true),
-        roles: record
-            .roles
-            .unwrap_or_default()
-            .into_iter()
-            .map(RoleId::new)
-            .collect(),
-        groups: Vec::new(),
-        access_level: None,
+        active: record.active,
+        roles: record.roles,
         updated_at: record.updated_at,
-        raw,
-    }
+    };
+    fields.into_user(raw)
 }
 
-/// The fields a listed user's model needs, decoded without `flatten`.
+/// The fields the model needs, decoded without `flatten` (a listed user's
+/// record is kept as received: the listing hot path reads only these).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Listed {
@@ -45,48 +39,49 @@ struct Listed {
     updated_at: Option<String>,
 }
 
-/// A listed user: its record is kept as received, the model's fields are
-/// read from it in one pass (the listing hot path).
-pub(crate) fn user_from_raw(raw: Box<RawValue>) -> Result<User> {
-    let listed: Listed = serde_json::from_str(raw.get())
-        .map_err(|e| Error::decode(format!("user record: {e}"), raw.get().as_bytes(), None))?;
-    Ok(User {
-        id: UserId::new(listed.id),
-        email: listed.email.unwrap_or_default(),
-        username: None,
-        first_name: listed.first_name,
-        last_name: listed.last_name,
-        display_name: listed.display_name,
-        active: listed.active.unwrap_or(true),
-        roles: listed
+impl Listed {
+    fn into_user(self, raw: RawRecord) -> User {
+        let mut user = User::new(UserId::new(self.id), self.email.unwrap_or_default());
+        user.first_name = self.first_name;
+        user.last_name = self.last_name;
+        user.display_name = self.display_name;
+        user.active = self.active.unwrap_or(true);
+        user.roles = self
             .roles
             .unwrap_or_default()
             .into_iter()
             .map(RoleId::new)
-            .collect(),
-        groups: Vec::new(),
-        access_level: None,
-        updated_at: listed.updated_at,
-        raw: RawRecord::new(raw),
-    })
+            .collect();
+        user.updated_at = self.updated_at.as_deref().and_then(time::parse);
+        user.raw = raw;
+        user
+    }
+}
+
+/// A listed user, decoded in one pass with its record kept as received.
+pub(crate) fn user_from_raw(raw: Box<RawValue>) -> Result<User> {
+    let listed: Listed = serde_json::from_str(raw.get())
+        .map_err(|e| Error::decode(format!("user record: {e}"), raw.get().as_bytes(), None))?;
+    Ok(listed.into_user(RawRecord::new(raw)))
 }
 
 pub(crate) fn group(record: WorkivaGroup) -> Group {
     let raw = RawRecord::from_serialize(&record);
-    Group {
-        id: GroupId::new(record.id),
-        name: record.name.unwrap_or_default(),
-        member_count: record.member_count,
+    let mut group = Group::new(
+        GroupId::new(record.id),
+        record.name.unwrap_or_default(),
         raw,
-    }
+    );
+    group.member_count = record.member_count;
+    group
 }
 
 pub(crate) fn role(record: &WorkivaRole) -> Role {
-    Role {
-        id: RoleId::new(record.id.clone()),
-        name: record.name.clone(),
-        raw: RawRecord::from_serialize(&record),
-    }
+    Role::new(
+        RoleId::new(record.id.clone()),
+        record.name.clone(),
+        RawRecord::from_serialize(&record),
+    )
 }
 
 pub(crate) fn create_body(new_user: &NewUser) -> CreateUser {

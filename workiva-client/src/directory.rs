@@ -42,10 +42,7 @@ impl UserDirectory for WorkivaClient {
             candidates.push(lower);
         }
         for candidate in candidates {
-            let query = UserQuery {
-                email: Some(candidate),
-                ..UserQuery::default()
-            };
+            let query = UserQuery::default().with_email(candidate);
             let mut pages = self.list_user_records(&query);
             while let Some(page) = pages.next().await {
                 if let Some(found) = page?

@@ -337,7 +337,7 @@ async fn updated_since_filter_polls_changes() {
         .unwrap();
     let client = sandbox.client().unwrap();
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let mark = identity_core::sandbox::rfc3339(std::time::SystemTime::now());
+    let mark = identity_core::time::Timestamp::now();
     tokio::time::sleep(Duration::from_millis(5)).await;
     let user = client
         .find_user_by_email("user7@example.com")
@@ -345,10 +345,7 @@ async fn updated_since_filter_polls_changes() {
         .unwrap()
         .unwrap();
     client.set_active(&user.id, false).await.unwrap();
-    let query = UserQuery {
-        updated_since: Some(mark),
-        ..UserQuery::default()
-    };
+    let query = UserQuery::default().with_updated_since(mark);
     let changed: Vec<_> = client.list_users(&query).try_collect().await.unwrap();
     assert_eq!(
         changed.iter().map(|u| u.id.clone()).collect::<Vec<_>>(),

@@ -20,8 +20,6 @@ mod host;
 mod oauth;
 mod request;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 pub use http::{HeaderName, HeaderValue};
 
 pub use crate::faults::Fault;
@@ -73,6 +71,11 @@ pub struct SeedPerson {
     pub in_finance: bool,
 }
 
+/// Now, as the simulators stamp records (RFC 3339, UTC, milliseconds).
+pub fn now_rfc3339() -> String {
+    crate::time::format(crate::time::Timestamp::now())
+}
+
 /// The `n`th person of the seeded population.
 pub fn seed_person(n: usize) -> SeedPerson {
     SeedPerson {
@@ -81,46 +84,5 @@ pub fn seed_person(n: usize) -> SeedPerson {
         last_name: format!("{n:06}"),
         active: n % 10 != 9,
         in_finance: n.is_multiple_of(3),
-    }
-}
-
-/// Formats a time as RFC 3339 UTC with milliseconds
-/// (`2024-01-15T10:00:00.000Z`); such strings sort chronologically.
-pub fn rfc3339(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    #[test]
-    fn rfc3339_formats_known_instants() {
-        let t = UNIX_EPOCH + Duration::from_millis(1_705_312_800_123);
-        assert_eq!(rfc3339(t), "2024-01-15T10:00:00.123Z");
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
-        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
     }
 }

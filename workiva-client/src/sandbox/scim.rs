@@ -2,10 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
-use std::time::SystemTime;
 
 use identity_core::sandbox::{
-    SimAccount, SimInspect, SimRequest, SimResponse, SimService, rfc3339, seed_person,
+    SimAccount, SimInspect, SimRequest, SimResponse, SimService, now_rfc3339, seed_person,
 };
 use serde_json::{Value, json};
 
@@ -260,7 +259,7 @@ impl ScimSim {
         let seq = state.next;
         let id = format!("{:08x}-5c1m-{seq:012x}", seq * 2_654_435_761 % 0xffff_ffff);
         let kind = if user { "User" } else { "Group" };
-        let now = rfc3339(SystemTime::now());
+        let now = now_rfc3339();
         body["id"] = json!(id);
         body["meta"] = json!({"resourceType": kind, "created": now, "lastModified": now,
             "location": format!("/scim/v2/{kind}s/{id}"), "version": "W/\"1\""});
@@ -531,7 +530,7 @@ impl ScimSim {
                                 );
                             }
                         }
-                        updated["meta"]["lastModified"] = json!(rfc3339(SystemTime::now()));
+                        updated["meta"]["lastModified"] = json!(now_rfc3339());
                         let store = if user {
                             &mut state.users
                         } else {

@@ -8,42 +8,41 @@ use super::wire::{PatchOperation, ScimGroup, ScimName, ScimUser};
 
 pub(crate) fn user(record: ScimUser) -> User {
     let raw = identity_core::RawRecord::from_serialize(&record);
-    let email = record.email();
-    let name = record.name.unwrap_or_default();
-    User {
-        id: UserId::new(record.id.unwrap_or_default()),
-        email,
-        username: Some(record.user_name),
-        first_name: name.given_name,
-        last_name: name.family_name,
-        display_name: record.display_name,
-        active: record.active.unwrap_or(true),
-        roles: Vec::new(),
-        groups: record
-            .groups
-            .into_iter()
-            .filter_map(|g| g.value.map(GroupId::new))
-            .collect(),
-        access_level: None,
-        updated_at: record
-            .extra
-            .get("meta")
-            .and_then(|m| m.get("lastModified"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        raw,
-    }
+    let name = record.name.clone().unwrap_or_default();
+    let mut user = User::new(
+        UserId::new(record.id.clone().unwrap_or_default()),
+        record.email(),
+    );
+    user.username = Some(record.user_name);
+    user.first_name = name.given_name;
+    user.last_name = name.family_name;
+    user.display_name = record.display_name;
+    user.active = record.active.unwrap_or(true);
+    user.groups = record
+        .groups
+        .into_iter()
+        .filter_map(|g| g.value.map(GroupId::new))
+        .collect();
+    user.updated_at = record
+        .extra
+        .get("meta")
+        .and_then(|m| m.get("lastModified"))
+        .and_then(Value::as_str)
+        .and_then(identity_core::time::parse);
+    user.raw = raw;
+    user
 }
 
 pub(crate) fn group(record: ScimGroup) -> Group {
     let member_count = Some(record.members.len() as u64);
     let raw = identity_core::RawRecord::from_serialize(&record);
-    Group {
-        id: GroupId::new(record.id.unwrap_or_default()),
-        name: record.display_name,
-        member_count,
+    let mut group = Group::new(
+        GroupId::new(record.id.unwrap_or_default()),
+        record.display_name,
         raw,
-    }
+    );
+    group.member_count = member_count;
+    group
 }
 
 pub(crate) fn work_email(address: &str) -> Value {

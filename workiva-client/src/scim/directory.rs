@@ -59,7 +59,7 @@ impl UserDirectory for ScimClient {
         if let Some(since) = &query.updated_since {
             clauses.push(format!(
                 "meta.lastModified ge {}",
-                super::filter::quote(since)
+                super::filter::quote(&identity_core::time::format(*since))
             ));
         }
         let filter = (!clauses.is_empty()).then(|| clauses.join(" and "));

@@ -9,10 +9,10 @@ mod store;
 mod subscriptions;
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use identity_core::sandbox::{
-    SimAccount, SimInspect, SimRequest, SimResponse, SimService, rfc3339, seed_person,
+    SimAccount, SimInspect, SimRequest, SimResponse, SimService, now_rfc3339, seed_person,
 };
 use serde_json::{Map, Value, json};
 
@@ -105,7 +105,7 @@ impl WorkfrontSim {
         let standard = Self::id_of(&state, "accesslevel", "Standard");
         let finance = Self::id_of(&state, "group", "Finance");
         let start = state.tables.get("user").map_or(0, |t| t.rows.len());
-        let stamp = rfc3339(SystemTime::now());
+        let stamp = now_rfc3339();
         for n in start..start + count {
             let person = seed_person(n);
             let mut row = json_map(json!({

@@ -1,9 +1,7 @@
 //! Get, create, update and delete of one object, with the guide's
 //! validation rules for users.
 
-use std::time::SystemTime;
-
-use identity_core::sandbox::{SimRequest, rfc3339};
+use identity_core::sandbox::{SimRequest, now_rfc3339};
 use serde_json::{Map, Value, json};
 
 use super::store::{Journal, OBJ_CODES, State};
@@ -170,7 +168,7 @@ impl WorkfrontSim {
             }
             _ => return Err(failure(405, format!("{table} cannot be created here"))),
         }
-        row.insert("lastUpdateDate".into(), json!(rfc3339(SystemTime::now())));
+        row.insert("lastUpdateDate".into(), json!(now_rfc3339()));
         let id = Self::insert(state, table, row);
         let seq = state
             .tables
@@ -208,7 +206,7 @@ impl WorkfrontSim {
                 row.insert(k, v);
             }
         }
-        row.insert("lastUpdateDate".into(), json!(rfc3339(SystemTime::now())));
+        row.insert("lastUpdateDate".into(), json!(now_rfc3339()));
         Ok(())
     }
 

@@ -7,10 +7,10 @@ mod users;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use identity_core::sandbox::{
-    SimAccount, SimInspect, SimRequest, SimResponse, SimService, rfc3339, seed_person,
+    SimAccount, SimInspect, SimRequest, SimResponse, SimService, now_rfc3339, seed_person,
 };
 use serde_json::{Map, json};
 use tokio::time::Instant;
@@ -57,7 +57,7 @@ fn err(status: u16, code: &str, message: impl Into<String>) -> SimResponse {
 }
 
 fn now() -> String {
-    rfc3339(SystemTime::now())
+    now_rfc3339()
 }
 
 /// A list answer, serialized straight from the stored records. The last
