@@ -5,7 +5,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use identity_core::backend::http::{Method, Request};
 use identity_core::{Error, Idempotency, Result};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::client::WorkfrontClient;
 use crate::wire::BatchOp;
@@ -30,6 +30,12 @@ impl Default for BatchOptions {
             concurrency: 4,
         }
     }
+}
+
+/// The body of `POST /batch`.
+#[derive(serde::Serialize)]
+struct BatchRequest<'a> {
+    updates: &'a [BatchOp],
 }
 
 /// Whether a whole-batch failure may be caused by one bad operation in it
@@ -109,7 +115,7 @@ impl WorkfrontClient {
             Idempotency::NonIdempotent
         };
         let request = Request::new(Method::POST, self.api_path(["batch"]))
-            .json(&json!({ "updates": ops }))?
+            .json(&BatchRequest { updates: ops })?
             .idempotency(idempotency);
         let results: Vec<Value> = self.data(&request).await?;
         if results.len() != ops.len() {

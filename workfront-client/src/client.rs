@@ -10,14 +10,14 @@ use identity_core::backend::classify::{ErrorClassifier, default_error, message_f
 use identity_core::backend::http::{HeaderMap, HttpClient, Method, Request};
 use identity_core::backend::paginate::{OffsetPlan, offset_pages};
 use identity_core::{Error, Page, Result, pick_by_name};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
 use crate::builder::WorkfrontClientBuilder;
 use crate::search::{Modifier, Search};
-use crate::wire::{Count, Envelope, NamedObject, WorkfrontUser};
+use crate::wire::{Count, CreateUser, Envelope, NamedObject, WorkfrontUser};
 
 /// Default API version.
 pub const DEFAULT_API_VERSION: &str = "18.0";
@@ -230,7 +230,7 @@ impl WorkfrontClient {
     }
 
     /// `POST /user` with a raw body; answers with [`USER_FIELDS`].
-    pub async fn create_user_record(&self, body: &Value) -> Result<WorkfrontUser> {
+    pub async fn create_user_record(&self, body: &CreateUser) -> Result<WorkfrontUser> {
         let request = Request::new(Method::POST, self.api_path(["user"]))
             .query("fields", USER_FIELDS)
             .json(body)?;
@@ -238,7 +238,11 @@ impl WorkfrontClient {
     }
 
     /// `PUT /user/{id}` with only the fields to change (never PATCH).
-    pub async fn update_user_record(&self, id: &str, body: &Value) -> Result<WorkfrontUser> {
+    pub async fn update_user_record<B: Serialize + ?Sized>(
+        &self,
+        id: &str,
+        body: &B,
+    ) -> Result<WorkfrontUser> {
         let request = Request::new(Method::PUT, self.api_path(["user", id]))
             .query("fields", USER_FIELDS)
             .json(body)?;

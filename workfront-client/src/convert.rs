@@ -6,9 +6,8 @@ use identity_core::{
     UserId, UserPatch,
 };
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
 
-use crate::wire::{NamedObject, WorkfrontUser};
+use crate::wire::{NamedObject, UpdateUser, WorkfrontUser};
 
 pub(crate) fn user(record: WorkfrontUser) -> User {
     let raw = RawRecord::from_serialize(&record);
@@ -91,36 +90,38 @@ pub(crate) fn access_level(found: NamedObject) -> AccessLevel {
 }
 
 /// The `PUT` body of a patch: only the fields it sets.
-pub fn update_body(patch: &UserPatch) -> Result<Value> {
+pub fn update_body(patch: &UserPatch) -> Result<UpdateUser> {
     patch.validate()?;
-    let mut body: Map<String, Value> = patch.extra.clone().into_iter().collect();
-    if let Some(v) = &patch.email {
-        body.insert("emailAddr".into(), json!(v));
-    }
-    if let Some(v) = &patch.first_name {
-        body.insert("firstName".into(), json!(v));
-    }
-    if let Some(v) = &patch.last_name {
-        body.insert("lastName".into(), json!(v));
-    }
-    if let Some(v) = patch.active {
-        body.insert("isActive".into(), json!(v));
-    }
-    if let Some(roles) = &patch.roles {
-        match roles.as_slice() {
-            [] => body.insert("roleID".into(), Value::Null),
-            [role] => body.insert("roleID".into(), json!(role.as_str())),
-            _ => {
-                return Err(Error::invalid(
-                    "a Workfront user has one primary job role (roleID)",
-                ));
-            }
-        };
-    }
     if patch.display_name.is_some() {
         return Err(Error::invalid(
             "Workfront derives a user's name from first and last name; set those instead",
         ));
     }
-    Ok(Value::Object(body))
+    let role_id = match patch.roles.as_deref() {
+        None => None,
+        Some([]) => Some(None),
+        Some([role]) => Some(Some(role.as_str().to_owned())),
+        Some(_) => {
+            return Err(Error::invalid(
+                "a Workfront user has one primary job role (roleID)",
+            ));
+        }
+    };
+    let mut body = UpdateUser {
+        email_addr: patch.email.clone(),
+        first_name: patch.first_name.clone(),
+        last_name: patch.last_name.clone(),
+        is_active: patch.active,
+        role_id,
+        ..UpdateUser::default()
+    };
+    // A typed field wins over an `extra` entry of the same name.
+    let typed = serde_json::to_value(&body).unwrap_or_default();
+    body.extra = patch
+        .extra
+        .iter()
+        .filter(|(key, _)| typed.get(key.as_str()).is_none())
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    Ok(body)
 }

@@ -16,15 +16,14 @@ use identity_core::{
     AccessLevel, AccessLevelId, DeleteConfirmation, Error, Group, GroupId, MembershipChange,
     NewUser, Page, Result, Role, RoleId, User, UserId, UserPatch, UserQuery,
 };
-use secrecy::ExposeSecret;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::batch::BatchOptions;
 use crate::client::{USER_FIELDS, WorkfrontClient};
 use crate::convert::{access_level, group, role, update_body, user, user_from_raw};
 use crate::search::{Modifier, Search};
-use crate::wire::{BatchOp, NamedObject, WorkfrontUser};
+use crate::wire::{BatchOp, CreateUser, NamedObject, UpdateUser, WorkfrontUser};
 
 /// `NewUser::extra` key naming the access level of a new user by *name*.
 pub const ACCESS_LEVEL_NAME: &str = "accessLevel";
@@ -69,54 +68,50 @@ impl WorkfrontClient {
     /// The body of `POST /user` for `new_user`: the access level and home
     /// group are resolved from names first, so an unknown name fails before
     /// anything is created.
-    pub async fn create_body(&self, new_user: &NewUser) -> Result<Value> {
+    pub async fn create_body(&self, new_user: &NewUser) -> Result<CreateUser> {
         let mut extra: Map<String, Value> = new_user.extra.clone().into_iter().collect();
-        let level_name = extra
-            .remove(ACCESS_LEVEL_NAME)
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .or_else(|| self.default_access_level().map(str::to_owned));
-        if !extra.contains_key("accessLevelID") {
-            let name = level_name.ok_or_else(|| {
-                Error::invalid(
-                    "Workfront requires an access level for new users: name one, or set \
-                     WORKFRONT_DEFAULT_ACCESS_LEVEL",
-                )
-            })?;
-            let level = self.lookup("accesslevel", &name).await?;
-            extra.insert("accessLevelID".into(), json!(level.id));
-        }
-        if let Some(name) = extra
-            .remove(HOME_GROUP_NAME)
-            .and_then(|v| v.as_str().map(str::to_owned))
-        {
-            let home = self.lookup("group", &name).await?;
-            extra.insert("homeGroupID".into(), json!(home.id));
-        }
-        let mut body = Map::new();
-        body.insert(
-            "username".into(),
-            json!(
-                new_user
-                    .username
-                    .clone()
-                    .unwrap_or_else(|| new_user.email.clone())
-            ),
-        );
-        body.insert("emailAddr".into(), json!(new_user.email));
-        body.insert("firstName".into(), json!(new_user.first_name));
-        body.insert("lastName".into(), json!(new_user.last_name));
-        if !new_user.active {
-            body.insert("isActive".into(), json!(false));
-        }
-        if let Some(password) = &new_user.password {
-            body.insert("password".into(), json!(password.expose_secret()));
-        }
-        if let Some(sso) = &new_user.sso_username {
-            body.insert("ssoUsername".into(), json!(sso));
-        }
-        body.extend(extra);
-        Ok(Value::Object(body))
+        let text = |value: Value| value.as_str().map(str::to_owned);
+        let level_name = extra.remove(ACCESS_LEVEL_NAME).and_then(text);
+        let access_level_id = match extra.remove("accessLevelID").and_then(text) {
+            Some(id) => id,
+            None => {
+                let name = level_name
+                    .or_else(|| self.default_access_level().map(str::to_owned))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "Workfront requires an access level for new users: name one, or \
+                             set WORKFRONT_DEFAULT_ACCESS_LEVEL",
+                        )
+                    })?;
+                self.lookup("accesslevel", &name).await?.id
+            }
+        };
+        let home_group_id = match extra.remove(HOME_GROUP_NAME).and_then(text) {
+            Some(name) => Some(self.lookup("group", &name).await?.id),
+            None => extra.remove("homeGroupID").and_then(text),
+        };
+        Ok(CreateUser {
+            username: new_user
+                .username
+                .clone()
+                .unwrap_or_else(|| new_user.email.clone()),
+            email_addr: new_user.email.clone(),
+            first_name: new_user.first_name.clone(),
+            last_name: new_user.last_name.clone(),
+            access_level_id,
+            home_group_id,
+            is_active: (!new_user.active).then_some(false),
+            password: new_user.password.clone(),
+            sso_username: new_user.sso_username.clone(),
+            extra,
+        })
     }
+}
+
+/// The body of `POST /group`.
+#[derive(serde::Serialize)]
+struct NamedBody<'a> {
+    name: &'a str,
 }
 
 #[async_trait]
@@ -147,7 +142,7 @@ impl UserDirectory for WorkfrontClient {
 
     async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
         let body = update_body(patch)?;
-        if body.as_object().is_some_and(Map::is_empty) {
+        if body.is_empty() {
             return self.get_user(id).await;
         }
         self.update_user_record(id.as_str(), &body).await.map(user)
@@ -195,7 +190,7 @@ impl GroupDirectory for WorkfrontClient {
         }
         let request = Request::new(Method::POST, self.api_path(["group"]))
             .query("fields", "ID,name")
-            .json(&json!({ "name": name }))?;
+            .json(&NamedBody { name })?;
         self.data::<NamedObject>(&request).await.map(group)
     }
 
@@ -231,8 +226,14 @@ impl GroupDirectory for WorkfrontClient {
             return Ok(MembershipChange::AlreadyMember);
         }
         self.get_group(group).await?;
-        self.update_user_record(user.as_str(), &json!({ "homeGroupID": group.as_str() }))
-            .await?;
+        self.update_user_record(
+            user.as_str(),
+            &UpdateUser {
+                home_group_id: Some(Some(group.as_str().to_owned())),
+                ..UpdateUser::default()
+            },
+        )
+        .await?;
         Ok(MembershipChange::Added)
     }
 
@@ -241,8 +242,14 @@ impl GroupDirectory for WorkfrontClient {
         if current.home_group_id.as_deref() != Some(group.as_str()) {
             return Ok(MembershipChange::NotMember);
         }
-        self.update_user_record(user.as_str(), &json!({ "homeGroupID": null }))
-            .await?;
+        self.update_user_record(
+            user.as_str(),
+            &UpdateUser {
+                home_group_id: Some(None),
+                ..UpdateUser::default()
+            },
+        )
+        .await?;
         Ok(MembershipChange::Removed)
     }
 }
@@ -267,9 +274,15 @@ impl AccessDirectory for WorkfrontClient {
                 "a Workfront user has one primary job role: assign exactly one",
             ));
         };
-        self.update_user_record(user_id.as_str(), &json!({ "roleID": role.as_str() }))
-            .await
-            .map(user)
+        self.update_user_record(
+            user_id.as_str(),
+            &UpdateUser {
+                role_id: Some(Some(role.as_str().to_owned())),
+                ..UpdateUser::default()
+            },
+        )
+        .await
+        .map(user)
     }
 
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
@@ -285,7 +298,10 @@ impl AccessDirectory for WorkfrontClient {
     async fn set_access_level(&self, user_id: &UserId, level: &AccessLevelId) -> Result<User> {
         self.update_user_record(
             user_id.as_str(),
-            &json!({ "accessLevelID": level.as_str() }),
+            &UpdateUser {
+                access_level_id: Some(level.as_str().to_owned()),
+                ..UpdateUser::default()
+            },
         )
         .await
         .map(user)
@@ -365,7 +381,7 @@ impl BulkDirectory for WorkfrontClient {
     async fn deactivate_many(&self, ids: &[UserId], concurrency: usize) -> Vec<Result<()>> {
         let ops: Vec<BatchOp> = ids
             .iter()
-            .map(|id| BatchOp::update_user(id.as_str(), json!({ "isActive": false })))
+            .map(|id| BatchOp::update_user(id.as_str(), &UpdateUser::deactivate()))
             .collect();
         let options = BatchOptions {
             concurrency: concurrency.max(1),

@@ -5,7 +5,7 @@ use identity_core::backend::http::{Method, Request, Response};
 use identity_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::client::{WorkfrontClient, name_not_found};
@@ -73,6 +73,16 @@ impl NewSubscription {
     }
 }
 
+/// The body of a subscription create; lives only while it is sent.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscriptionBody<'a> {
+    obj_code: &'a str,
+    event_type: EventType,
+    url: &'a str,
+    auth_token: &'a str,
+}
+
 /// The shapes a subscription listing may come in.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -91,12 +101,12 @@ impl WorkfrontClient {
     /// `https`; refused before sending otherwise.
     pub async fn create_subscription(&self, new: &NewSubscription) -> Result<Subscription> {
         new.validate()?;
-        let body = json!({
-            "objCode": new.obj_code,
-            "eventType": new.event_type.as_str(),
-            "url": new.url,
-            "authToken": new.auth_token.expose_secret(),
-        });
+        let body = SubscriptionBody {
+            obj_code: &new.obj_code,
+            event_type: new.event_type,
+            url: &new.url,
+            auth_token: new.auth_token.expose_secret(),
+        };
         let response = self
             .http()
             .send(&self.subscriptions_request(Method::POST, None).json(&body)?)

@@ -17,7 +17,7 @@
 //! # async fn main() -> identity_core::Result<()> {
 //! use identity_core::{ensure_user, NewUser, UserDirectory};
 //! use workfront_client::batch::BatchOptions;
-//! use workfront_client::wire::BatchOp;
+//! use workfront_client::wire::{BatchOp, UpdateUser};
 //! use workfront_client::sandbox::WorkfrontSandbox;
 //!
 //! let sandbox = WorkfrontSandbox::builder().seed_users(120).start().await?;
@@ -31,7 +31,7 @@
 //! let mut ops = Vec::new();
 //! for email in ["user1@example.com", "user2@example.com", "jane@example.com"] {
 //!     if let Some(leaver) = workfront.find_user_by_email(email).await? {
-//!         ops.push(BatchOp::update_user(leaver.id.as_str(), serde_json::json!({"isActive": false})));
+//!         ops.push(BatchOp::update_user(leaver.id.as_str(), &UpdateUser::deactivate()));
 //!     }
 //! }
 //! let outcomes = workfront.batch(&ops, BatchOptions::default()).await;

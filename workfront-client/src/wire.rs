@@ -98,6 +98,100 @@ pub struct NamedObject {
     pub extra: Map<String, Value>,
 }
 
+/// The body of `POST /user`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CreateUser {
+    /// Login name, unique in the instance.
+    pub username: String,
+    /// Primary email.
+    pub email_addr: String,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Access level GUID: the guide requires one at creation.
+    #[serde(rename = "accessLevelID")]
+    pub access_level_id: String,
+    /// Home group GUID.
+    #[serde(rename = "homeGroupID", skip_serializing_if = "Option::is_none")]
+    pub home_group_id: Option<String>,
+    /// `false` to create the account inactive (absent: active).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// Initial password; `Debug` shows it redacted.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "expose_password"
+    )]
+    pub password: Option<SecretString>,
+    /// SSO identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_username: Option<String>,
+    /// Other fields, sent as they are.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn expose_password<S: serde::Serializer>(
+    password: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use secrecy::ExposeSecret;
+    match password {
+        Some(secret) => serializer.serialize_str(secret.expose_secret()),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// The body of `PUT /user/{id}`: only the fields set are sent; a field set
+/// to `Some(None)` is sent as `null`, which clears it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UpdateUser {
+    /// New primary email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_addr: Option<String>,
+    /// New given name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// New family name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Activate or deactivate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// New access level GUID.
+    #[serde(rename = "accessLevelID", skip_serializing_if = "Option::is_none")]
+    pub access_level_id: Option<String>,
+    /// New home group GUID, or `Some(None)` to clear it.
+    #[serde(rename = "homeGroupID", skip_serializing_if = "Option::is_none")]
+    pub home_group_id: Option<Option<String>>,
+    /// New primary job role GUID, or `Some(None)` to clear it.
+    #[serde(rename = "roleID", skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<Option<String>>,
+    /// Other fields, sent as they are.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl UpdateUser {
+    /// Only `isActive: false`.
+    pub fn deactivate() -> Self {
+        Self {
+            is_active: Some(false),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// The answer of `{objCode}/count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
@@ -151,11 +245,12 @@ pub struct BatchOp {
 
 impl BatchOp {
     /// `PUT /user/{id}` with `body`.
-    pub fn update_user(id: &str, body: Value) -> Self {
+    pub fn update_user(id: &str, body: &UpdateUser) -> Self {
         Self {
             method: BatchMethod::Put,
             uri: format!("/user/{id}"),
-            body: Some(body),
+            // A map of strings, bools and JSON values always serializes.
+            body: serde_json::to_value(body).ok(),
         }
     }
 

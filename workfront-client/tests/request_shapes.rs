@@ -11,7 +11,7 @@ use wiremock::matchers::{body_json, body_string_contains, header, method, path, 
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use workfront_client::batch::BatchOptions;
 use workfront_client::search::{Modifier, Search};
-use workfront_client::wire::BatchOp;
+use workfront_client::wire::{BatchOp, UpdateUser};
 use workfront_client::{ListOptions, WorkfrontClient};
 
 async fn server_with_login() -> MockServer {
@@ -167,7 +167,7 @@ async fn batch_chunks_at_fifty_with_relative_uris() {
         })
         .expect(3).mount(&server).await;
     let ops: Vec<_> = (0..120)
-        .map(|i| BatchOp::update_user(&format!("u{i}"), json!({"isActive": false})))
+        .map(|i| BatchOp::update_user(&format!("u{i}"), &UpdateUser::deactivate()))
         .collect();
     let outcomes = client(&server).batch(&ops, BatchOptions::default()).await;
     assert_eq!(outcomes.len(), 120);

@@ -16,8 +16,15 @@ use workfront_client::batch::BatchOptions;
 use workfront_client::events::{EventType, NewSubscription};
 use workfront_client::sandbox::WorkfrontSandbox;
 use workfront_client::search::{Modifier, Search};
-use workfront_client::wire::BatchOp;
+use workfront_client::wire::{BatchOp, UpdateUser};
 use workfront_client::{ListOptions, WorkfrontClient};
+
+/// An update of one field the typed body does not name.
+fn with_extra(key: &str, value: &str) -> UpdateUser {
+    let mut update = UpdateUser::default();
+    update.extra.insert(key.into(), json!(value));
+    update
+}
 
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
@@ -344,10 +351,10 @@ async fn atomic_batch_isolates_the_bad_operation() {
         .unwrap();
     let mut ops: Vec<BatchOp> = users
         .iter()
-        .map(|u| BatchOp::update_user(u.id.as_str(), json!({"isActive": false})))
+        .map(|u| BatchOp::update_user(u.id.as_str(), &UpdateUser::deactivate()))
         .collect();
-    ops[37] = BatchOp::update_user("no-such-user", json!({"isActive": false}));
-    ops[90] = BatchOp::update_user(users[90].id.as_str(), json!({"accessLevelID": "bogus"}));
+    ops[37] = BatchOp::update_user("no-such-user", &UpdateUser::deactivate());
+    ops[90] = BatchOp::update_user(users[90].id.as_str(), &with_extra("accessLevelID", "bogus"));
     let outcomes = client.batch(&ops, BatchOptions::default()).await;
     assert_eq!(outcomes.len(), 120);
     for (i, outcome) in outcomes.iter().enumerate() {
@@ -399,8 +406,8 @@ async fn non_atomic_batch_reports_failures_in_place() {
         .await
         .unwrap();
     let ops = vec![
-        BatchOp::update_user(users[0].id.as_str(), json!({"isActive": false})),
-        BatchOp::update_user("missing", json!({"isActive": false})),
+        BatchOp::update_user(users[0].id.as_str(), &UpdateUser::deactivate()),
+        BatchOp::update_user("missing", &UpdateUser::deactivate()),
     ];
     let outcomes = client.batch(&ops, BatchOptions::default()).await;
     assert!(outcomes[0].is_ok());
@@ -435,7 +442,7 @@ async fn oversized_chunks_are_refused_by_the_configured_maximum() {
         .unwrap();
     let ops: Vec<_> = users
         .iter()
-        .map(|u| BatchOp::update_user(u.id.as_str(), json!({"title": "x"})))
+        .map(|u| BatchOp::update_user(u.id.as_str(), &with_extra("title", "x")))
         .collect();
     let ok = client
         .batch(
