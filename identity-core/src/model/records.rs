@@ -183,4 +183,3 @@ pub enum MembershipChange {
     /// The user was not a member: nothing changed.
     NotMember,
 }
-
