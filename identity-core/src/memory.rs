@@ -70,36 +70,20 @@ impl InMemoryDirectory {
     /// Defines roles by name (ids `r1`, `r2`, ...).
     #[must_use]
     pub fn with_roles(self, names: &[&str]) -> Self {
-        {
-            let mut state = self.lock();
-            for (i, name) in names.iter().enumerate() {
-                state.roles.push(Role {
-                    id: RoleId::new(format!("r{}", i + 1)),
-                    name: (*name).to_owned(),
-                    raw: RawRecord::from_serialize(
-                        &json!({"id": format!("r{}", i + 1), "name": name}),
-                    ),
-                });
-            }
-        }
+        let roles = named("r", names, |id, name, raw| {
+            Role::new(RoleId::new(id), name, raw)
+        });
+        self.lock().roles.extend(roles);
         self
     }
 
     /// Defines access levels by name (ids `al1`, `al2`, ...).
     #[must_use]
     pub fn with_access_levels(self, names: &[&str]) -> Self {
-        {
-            let mut state = self.lock();
-            for (i, name) in names.iter().enumerate() {
-                state.access_levels.push(AccessLevel {
-                    id: AccessLevelId::new(format!("al{}", i + 1)),
-                    name: (*name).to_owned(),
-                    raw: RawRecord::from_serialize(
-                        &json!({"id": format!("al{}", i + 1), "name": name}),
-                    ),
-                });
-            }
-        }
+        let levels = named("al", names, |id, name, raw| {
+            AccessLevel::new(AccessLevelId::new(id), name, raw)
+        });
+        self.lock().access_levels.extend(levels);
         self
     }
 
@@ -166,6 +150,19 @@ impl InMemoryDirectory {
         }
         Ok(user)
     }
+}
+
+/// Named objects with ids `{prefix}1`, `{prefix}2`, ... and a small record.
+fn named<T>(prefix: &str, names: &[&str], make: impl Fn(String, &str, RawRecord) -> T) -> Vec<T> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let id = format!("{prefix}{}", i + 1);
+            let raw = RawRecord::from_serialize(&json!({"id": id, "name": name}));
+            make(id, name, raw)
+        })
+        .collect()
 }
 
 #[async_trait]

@@ -28,6 +28,14 @@ impl PlatformSim {
         }
     }
 
+    /// The 400 for a role id the workspace does not define, if any.
+    fn unknown_role(state: &State, roles: Option<&[String]>) -> Option<SimResponse> {
+        let bad = roles?
+            .iter()
+            .find(|r| !state.roles.iter().any(|k| &k.id == *r))?;
+        Some(err(400, "validation_error", format!("unknown role {bad}")))
+    }
+
     fn delete_user(state: &mut State, id: &str) -> SimResponse {
         let Some(seq) = state.seq_by_id.remove(id) else {
             return err(404, "not_found", format!("user {id} not found"));
@@ -146,13 +154,8 @@ impl PlatformSim {
                 return err(400, "validation_error", format!("{field} is required"));
             }
         }
-        if let Some(bad) = body
-            .roles
-            .iter()
-            .flatten()
-            .find(|r| !state.roles.iter().any(|k| &k.id == *r))
-        {
-            return err(400, "validation_error", format!("unknown role {bad}"));
+        if let Some(refused) = Self::unknown_role(state, body.roles.as_deref()) {
+            return refused;
         }
         if state.id_by_email.contains_key(&body.email.to_lowercase()) {
             return err(
@@ -212,13 +215,8 @@ impl PlatformSim {
                 return err(400, "validation_error", format!("{field} may not be empty"));
             }
         }
-        if let Some(bad) = body
-            .roles
-            .iter()
-            .flatten()
-            .find(|r| !state.roles.iter().any(|k| &k.id == *r))
-        {
-            return err(400, "validation_error", format!("unknown role {bad}"));
+        if let Some(refused) = Self::unknown_role(state, body.roles.as_deref()) {
+            return refused;
         }
         let Some(user) = state.users.get_mut(&seq) else {
             return err(404, "not_found", format!("user {id} not found"));
