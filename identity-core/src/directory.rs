@@ -37,7 +37,32 @@ pub trait UserDirectory: Send + Sync {
     /// Lists users page by page, in server order.
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>>;
 
-    /// Lists users one by one.
+    /// Lists users one by one, fetching pages as the stream is read; an
+    /// error mid-way ends the stream with that error (never a short list).
+    ///
+    /// ```
+    /// use futures::TryStreamExt;
+    /// use identity_core::memory::InMemoryDirectory;
+    /// use identity_core::{NewUser, UserDirectory, UserQuery};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> identity_core::Result<()> {
+    /// let dir = InMemoryDirectory::new().with_page_size(2);
+    /// for name in ["ann", "bob", "cat"] {
+    ///     let new = NewUser::builder(format!("{name}@example.com")).first_name(name).last_name("X").build()?;
+    ///     dir.create_user(&new).await?;
+    /// }
+    /// let everyone: Vec<_> = dir.list_users(&UserQuery::default()).try_collect().await?;
+    /// assert_eq!(everyone.len(), 3);
+    ///
+    /// // Or stream without holding everyone in memory.
+    /// let mut users = dir.list_users(&UserQuery::default().with_email("BOB@example.com"));
+    /// while let Some(user) = users.try_next().await? {
+    ///     assert_eq!(user.email, "bob@example.com");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     fn list_users(&self, query: &UserQuery) -> ResultStream<'_, User> {
         flatten_pages(self.list_user_pages(query))
     }

@@ -48,6 +48,26 @@ impl Ensured {
 /// create is repeated only when the look-up proves there is none. A conflict
 /// that the look-up cannot explain (e.g. a username taken by someone with
 /// another email) is returned as the conflict it is.
+///
+/// ```
+/// use identity_core::memory::InMemoryDirectory;
+/// use identity_core::{ensure_user, Ensured, NewUser};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> identity_core::Result<()> {
+/// let dir = InMemoryDirectory::new(); // or any client of this SDK
+/// let jane = NewUser::builder("jane@example.com").first_name("Jane").last_name("Doe").build()?;
+///
+/// let first = ensure_user(&dir, &jane).await?;
+/// assert!(first.was_created());
+/// // A re-run (or a retry after a lost answer) finds her: still one user.
+/// match ensure_user(&dir, &jane).await? {
+///     Ensured::Existing(user) => assert_eq!(user.id, first.user().id),
+///     Ensured::Created(_) => unreachable!("jane exists"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 pub async fn ensure_user<D>(dir: &D, new_user: &NewUser) -> Result<Ensured>
 where
     D: UserDirectory + ?Sized,

@@ -82,6 +82,29 @@ impl WorkfrontClient {
     /// with one bad operation), it is split in halves and retried until each
     /// failing operation is isolated: every other operation still succeeds,
     /// and each failure is reported at its own index.
+    ///
+    /// ```no_run
+    /// use identity_core::UserDirectory;
+    /// use workfront_client::batch::BatchOptions;
+    /// use workfront_client::wire::{BatchOp, UpdateUser};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> identity_core::Result<()> {
+    /// let workfront = workfront_client::WorkfrontClient::from_env()?;
+    /// let mut ops = Vec::new();
+    /// for email in ["leaver1@example.com", "leaver2@example.com"] {
+    ///     if let Some(user) = workfront.find_user_by_email(email).await? {
+    ///         ops.push(BatchOp::update_user(user.id.as_str(), &UpdateUser::deactivate()));
+    ///     }
+    /// }
+    /// for (op, outcome) in ops.iter().zip(workfront.batch(&ops, BatchOptions::default()).await) {
+    ///     if let Err(err) = outcome {
+    ///         eprintln!("{}: {err}", op.uri);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn batch(&self, ops: &[BatchOp], options: BatchOptions) -> Vec<Result<Value>> {
         let chunk_size = options.chunk_size.max(1);
         futures::stream::iter(ops.chunks(chunk_size).map(<[BatchOp]>::to_vec))

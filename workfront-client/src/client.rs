@@ -86,13 +86,42 @@ pub struct ListOptions {
 }
 
 impl WorkfrontClient {
-    /// Starts a builder.
+    /// Starts a builder: the instance URL and one way to sign in (session
+    /// login, Adobe IMS or an API key). Building sends nothing.
+    ///
+    /// ```
+    /// use secrecy::SecretString;
+    /// use workfront_client::WorkfrontClient;
+    ///
+    /// # fn main() -> identity_core::Result<()> {
+    /// let workfront = WorkfrontClient::builder()
+    ///     .base_url("https://example.my.workfront.com")
+    ///     .ims("my-ims-client-id", SecretString::from("my-ims-secret"))
+    ///     .default_access_level("Standard")
+    ///     .build()?;
+    /// assert_eq!(workfront.default_access_level(), Some("Standard"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> WorkfrontClientBuilder {
         WorkfrontClientBuilder::default()
     }
 
     /// A client configured from the environment (see
     /// [`WorkfrontClientBuilder::from_env`]).
+    ///
+    /// ```no_run
+    /// use identity_core::UserDirectory;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> identity_core::Result<()> {
+    /// let workfront = workfront_client::WorkfrontClient::from_env()?;
+    /// if let Some(jane) = workfront.find_user_by_email("jane@example.com").await? {
+    ///     println!("{} is {}", jane.email, if jane.active { "active" } else { "inactive" });
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_env() -> Result<Self> {
         Self::builder().from_env()?.build()
     }

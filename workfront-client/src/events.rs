@@ -234,7 +234,25 @@ pub enum UserEvent {
     },
 }
 
-/// Authenticates and parses event deliveries for one subscription.
+/// Authenticates and parses event deliveries for one subscription: the
+/// `authToken` header is compared in constant time, then the body becomes a
+/// [`UserEvent`].
+///
+/// ```
+/// use secrecy::SecretString;
+/// use workfront_client::events::{UserEvent, WebhookError, WebhookVerifier};
+///
+/// let verifier = WebhookVerifier::new(SecretString::from("token-from-the-subscription"));
+/// let body = br#"{"eventType": "UPDATE",
+///     "oldState": {"ID": "u1", "objCode": "USER", "isActive": true},
+///     "newState": {"ID": "u1", "objCode": "USER", "isActive": false}}"#;
+///
+/// match verifier.receive(Some("token-from-the-subscription"), body) {
+///     Ok(UserEvent::Deactivated { user, .. }) => assert_eq!(user.id, "u1"),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// assert_eq!(verifier.receive(Some("guess"), body).unwrap_err(), WebhookError::BadToken);
+/// ```
 pub struct WebhookVerifier {
     auth_token: SecretString,
 }

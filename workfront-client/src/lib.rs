@@ -9,6 +9,8 @@
 //! * [`batch`]: `POST /batch` in chunks of at most 50 with per-operation
 //!   outcomes, isolating failing operations of atomic batches.
 //! * [`events`]: event subscriptions and a webhook receiver helper.
+//! * [`wire`]: the API's records and typed request bodies, for the
+//!   `*_record` endpoint methods when the traits are not enough.
 //! * [`sandbox`] (feature `sandbox`): an in-process simulator of the API.
 //!
 //! ```

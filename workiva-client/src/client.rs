@@ -94,13 +94,45 @@ pub(crate) fn path<const N: usize>(rest: [&str; N]) -> Vec<String> {
 }
 
 impl WorkivaClient {
-    /// Starts a builder.
+    /// Starts a builder. Building sends nothing: the first call fetches a
+    /// token with the client credentials.
+    ///
+    /// ```
+    /// use secrecy::SecretString;
+    /// use std::time::Duration;
+    /// use workiva_client::WorkivaClient;
+    ///
+    /// # fn main() -> identity_core::Result<()> {
+    /// let workiva = WorkivaClient::builder()
+    ///     .base_url("https://api.app.wdesk.com")
+    ///     .client_id("my-client-id")
+    ///     .client_secret(SecretString::from("my-client-secret"))
+    ///     .configure(|s| s.with_timeout(Some(Duration::from_secs(20))))
+    ///     .build()?;
+    /// assert_eq!(workiva.base_url().as_str(), "https://api.app.wdesk.com/");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> WorkivaClientBuilder {
         WorkivaClientBuilder::default()
     }
 
     /// A client configured from `WORKIVA_BASE_URL`, `WORKIVA_CLIENT_ID` and
-    /// `WORKIVA_CLIENT_SECRET`.
+    /// `WORKIVA_CLIENT_SECRET`; a missing or empty variable is a
+    /// configuration error naming it.
+    ///
+    /// ```no_run
+    /// use identity_core::{UserDirectory, UserQuery};
+    /// use futures::TryStreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> identity_core::Result<()> {
+    /// let workiva = workiva_client::WorkivaClient::from_env()?;
+    /// let users: Vec<_> = workiva.list_users(&UserQuery::default()).try_collect().await?;
+    /// println!("{} users", users.len());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_env() -> Result<Self> {
         Self::builder().from_env()?.build()
     }

@@ -5,6 +5,8 @@
 //!   partial `PATCH`, deactivate, delete with confirmation), groups, members,
 //!   roles (resolved by name, cached; assignment keeps existing roles).
 //! * [`scim::ScimClient`]: SCIM 2.0 (Workiva Enterprise or any SCIM server).
+//! * [`wire`]: the API's records and request bodies, for the `*_record`
+//!   endpoint methods when the traits are not enough.
 //! * [`sandbox`] (feature `sandbox`): in-process simulators of both APIs.
 //!
 //! ```

@@ -75,12 +75,35 @@ impl std::fmt::Debug for ScimClient {
 }
 
 impl ScimClient {
-    /// Starts a builder.
+    /// Starts a builder: the SCIM base URL (any SCIM 2.0 server's) and its
+    /// bearer token. Building sends nothing.
+    ///
+    /// ```
+    /// use secrecy::SecretString;
+    /// use workiva_client::scim::ScimClient;
+    ///
+    /// # fn main() -> identity_core::Result<()> {
+    /// let scim = ScimClient::builder()
+    ///     .base_url("https://scim.example.com/scim/v2")
+    ///     .token(SecretString::from("my-scim-token"))
+    ///     .build()?;
+    /// assert_eq!(scim.base_url().path(), "/scim/v2");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn builder() -> ScimClientBuilder {
         ScimClientBuilder::default()
     }
 
     /// A client configured from `WORKIVA_SCIM_URL` and `WORKIVA_SCIM_TOKEN`.
+    ///
+    /// ```no_run
+    /// # fn main() -> identity_core::Result<()> {
+    /// let scim = workiva_client::scim::ScimClient::from_env()?;
+    /// # let _ = scim;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn from_env() -> Result<Self> {
         Self::builder().from_env()?.build()
     }
