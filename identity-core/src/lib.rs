@@ -53,8 +53,10 @@ pub mod auth;
 pub mod backend;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod connections;
 mod directory;
 mod ensure;
+mod env;
 mod error;
 pub mod faults;
 pub mod graph;

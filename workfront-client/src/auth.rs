@@ -13,7 +13,7 @@ use identity_core::backend::http::{
 use identity_core::backend::oauth::{ClientCredentials, ScopeSeparator};
 use identity_core::backend::token::TokenCache;
 use identity_core::backend::url::parse_base_url;
-use identity_core::{AccessToken, Error, Idempotency, Result, TokenSource};
+use identity_core::{AccessToken, Error, Idempotency, Result, StaticToken, TokenSource};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -33,6 +33,11 @@ pub enum WorkfrontAuth {
         username: String,
         /// Password.
         password: SecretString,
+    },
+    /// An API key, sent in the `apiKey` header of every request.
+    ApiKey {
+        /// The key.
+        key: SecretString,
     },
     /// Adobe IMS OAuth server-to-server: bearer token.
     Ims {
@@ -55,6 +60,7 @@ impl std::fmt::Debug for WorkfrontAuth {
                 .field("username", username)
                 .field("password", &"***")
                 .finish(),
+            WorkfrontAuth::ApiKey { .. } => f.debug_struct("ApiKey").field("key", &"***").finish(),
             WorkfrontAuth::Ims {
                 client_id,
                 token_url,
@@ -93,6 +99,10 @@ impl WorkfrontAuth {
                     skew,
                 ),
                 scheme: AuthScheme::Header(HeaderName::from_static("sessionid")),
+            },
+            WorkfrontAuth::ApiKey { key } => Auth {
+                cache: TokenCache::new(Arc::new(StaticToken::new(key)), skew),
+                scheme: AuthScheme::Header(HeaderName::from_static("apikey")),
             },
             WorkfrontAuth::Ims {
                 client_id,

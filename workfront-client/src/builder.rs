@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use identity_core::ClientSettings;
 use identity_core::backend::classify::ErrorClassifier;
-use identity_core::backend::env::non_empty_var;
 use identity_core::backend::http::{HttpClient, TransportConfig};
 use identity_core::backend::url::parse_base_url;
+use identity_core::connections::{
+    Connection, Connections, Kind, SecretRef, Settings, WorkfrontLogin, in_connection,
+};
 use identity_core::{Error, Result};
 use secrecy::SecretString;
 use tokio::sync::Mutex;
@@ -121,35 +123,61 @@ impl WorkfrontClientBuilder {
     /// (`WORKFRONT_USERNAME` + `WORKFRONT_PASSWORD`, or
     /// `WORKFRONT_IMS_CLIENT_ID` + `WORKFRONT_IMS_CLIENT_SECRET` with optional
     /// `WORKFRONT_IMS_URL`) and `WORKFRONT_DEFAULT_ACCESS_LEVEL`.
-    pub fn from_env(mut self) -> Result<Self> {
-        let var = non_empty_var;
-        if let Some(url) = var("WORKFRONT_BASE_URL") {
-            self.base_url = Some(url);
-        }
-        if let Some(version) = var("WORKFRONT_API_VERSION") {
-            self.api_version = version;
-        }
-        if let Some(level) = var("WORKFRONT_DEFAULT_ACCESS_LEVEL") {
-            self.default_access_level = Some(level);
-        }
-        self.auth = match (
-            var("WORKFRONT_IMS_CLIENT_ID"),
-            var("WORKFRONT_IMS_CLIENT_SECRET"),
-            var("WORKFRONT_USERNAME"),
-            var("WORKFRONT_PASSWORD"),
-        ) {
-            (Some(client_id), Some(secret), _, _) => Some(WorkfrontAuth::Ims {
-                client_id,
-                client_secret: SecretString::from(secret),
-                token_url: var("WORKFRONT_IMS_URL"),
-                scopes: IMS_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
-            }),
-            (_, _, Some(username), Some(password)) => Some(WorkfrontAuth::Session {
-                username,
-                password: SecretString::from(password),
-            }),
-            _ => None,
+    pub fn from_env(self) -> Result<Self> {
+        let env = Connections::from_env()?;
+        let connection = env.get(Kind::Workfront.as_str()).ok_or_else(|| {
+            Error::config(
+                "Workfront is not configured: set WORKFRONT_BASE_URL and WORKFRONT_USERNAME + \
+                 WORKFRONT_PASSWORD, WORKFRONT_API_KEY, or WORKFRONT_IMS_CLIENT_ID + \
+                 WORKFRONT_IMS_CLIENT_SECRET",
+            )
+        })?;
+        self.connection(connection)
+    }
+
+    /// Configures this builder from a named connection of kind `workfront`
+    /// (instance, API version, login, default access level, concurrency,
+    /// rate limit), reading its secrets now.
+    pub fn connection(mut self, connection: &Connection) -> Result<Self> {
+        let Settings::Workfront {
+            api_version,
+            login,
+            default_access_level,
+            ..
+        } = &connection.settings
+        else {
+            return Err(connection.wrong_kind(Kind::Workfront));
         };
+        let secret = |r: &SecretRef| r.resolve().map_err(|e| in_connection(connection, &e));
+        self.auth = Some(match login {
+            WorkfrontLogin::Session { username, password } => WorkfrontAuth::Session {
+                username: username.clone(),
+                password: secret(password)?,
+            },
+            WorkfrontLogin::ApiKey(key) => WorkfrontAuth::ApiKey { key: secret(key)? },
+            WorkfrontLogin::Ims {
+                client_id,
+                client_secret,
+                ims_url,
+            } => WorkfrontAuth::Ims {
+                client_id: client_id.clone(),
+                client_secret: secret(client_secret)?,
+                token_url: ims_url.clone(),
+                scopes: IMS_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            },
+            _ => return Err(connection.wrong_kind(Kind::Workfront)),
+        });
+        self.base_url = connection.base_url.clone();
+        if let Some(version) = api_version {
+            self.api_version = version.clone();
+        }
+        if let Some(level) = default_access_level {
+            self.default_access_level = Some(level.clone());
+        }
+        if let Some(concurrency) = connection.concurrency {
+            self.concurrency = concurrency.max(1);
+        }
+        self.settings = connection.apply_limits(self.settings);
         Ok(self)
     }
 

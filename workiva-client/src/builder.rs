@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use identity_core::backend::http::{HttpClient, TransportConfig};
 use identity_core::backend::url::parse_base_url;
+use identity_core::connections::{Connection, Connections, Kind, Settings, in_connection};
 use identity_core::{ClientSettings, Error, Result};
 use secrecy::SecretString;
 use tokio::sync::Mutex;
@@ -96,10 +97,43 @@ impl WorkivaClientBuilder {
     }
 
     /// Reads `WORKIVA_BASE_URL` (optional), `WORKIVA_CLIENT_ID` and
-    /// `WORKIVA_CLIENT_SECRET` into this builder.
-    pub fn from_env(mut self) -> Result<Self> {
-        self.base_url = crate::env::base_url();
-        (self.client_id, self.client_secret) = crate::env::client_credentials();
+    /// `WORKIVA_CLIENT_SECRET` into this builder: the `workiva` connection
+    /// of [`Connections::from_env`](identity_core::connections::Connections::from_env).
+    pub fn from_env(self) -> Result<Self> {
+        let env = Connections::from_env()?;
+        let connection = env.get(Kind::Workiva.as_str()).ok_or_else(|| {
+            Error::config(
+                "Workiva credentials are missing: set WORKIVA_CLIENT_ID and WORKIVA_CLIENT_SECRET",
+            )
+        })?;
+        self.connection(connection)
+    }
+
+    /// Configures this builder from a named connection of kind `workiva`
+    /// (its base URL, client, scopes, rate limit), reading its secret now.
+    pub fn connection(mut self, connection: &Connection) -> Result<Self> {
+        let Settings::Workiva {
+            client_id,
+            client_secret,
+            scopes,
+            ..
+        } = &connection.settings
+        else {
+            return Err(connection.wrong_kind(Kind::Workiva));
+        };
+        if let Some(url) = &connection.base_url {
+            self.base_url = url.clone();
+        }
+        self.client_id = Some(client_id.clone());
+        self.client_secret = Some(
+            client_secret
+                .resolve()
+                .map_err(|e| in_connection(connection, &e))?,
+        );
+        if let Some(scopes) = scopes {
+            self.scopes = scopes.clone();
+        }
+        self.settings = connection.apply_limits(self.settings);
         Ok(self)
     }
 

@@ -3,7 +3,6 @@
 //! client itself stays a client of any SCIM 2.0 server.
 
 use identity_core::backend::env::non_empty_var;
-use secrecy::SecretString;
 
 /// The production API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.app.wdesk.com";
@@ -13,21 +12,8 @@ pub(crate) fn base_url() -> String {
     non_empty_var("WORKIVA_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
 }
 
-/// `WORKIVA_CLIENT_ID` and `WORKIVA_CLIENT_SECRET`.
-pub(crate) fn client_credentials() -> (Option<String>, Option<SecretString>) {
-    (
-        non_empty_var("WORKIVA_CLIENT_ID"),
-        non_empty_var("WORKIVA_CLIENT_SECRET").map(SecretString::from),
-    )
-}
-
 /// `WORKIVA_SCIM_URL`, or `{WORKIVA_BASE_URL}/scim/v2`.
 pub(crate) fn scim_base_url() -> String {
     non_empty_var("WORKIVA_SCIM_URL")
         .unwrap_or_else(|| format!("{}/scim/v2", base_url().trim_end_matches('/')))
-}
-
-/// `WORKIVA_SCIM_TOKEN`.
-pub(crate) fn scim_token() -> Option<SecretString> {
-    non_empty_var("WORKIVA_SCIM_TOKEN").map(SecretString::from)
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use identity_core::backend::http::{Auth, AuthScheme, HttpClient, TransportConfig};
 use identity_core::backend::token::TokenCache;
 use identity_core::backend::url::parse_base_url;
+use identity_core::connections::{Connection, Connections, Kind, Settings, in_connection};
 use identity_core::{ClientSettings, Error, Result, StaticToken};
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
@@ -67,10 +68,32 @@ impl ScimClientBuilder {
     }
 
     /// Reads `WORKIVA_SCIM_URL` (default `{WORKIVA_BASE_URL}/scim/v2`) and
-    /// `WORKIVA_SCIM_TOKEN`.
+    /// `WORKIVA_SCIM_TOKEN`: the `workiva-scim` connection of
+    /// [`Connections::from_env`].
     pub fn from_env(mut self) -> Result<Self> {
-        self.base_url = Some(crate::env::scim_base_url());
-        self.token = crate::env::scim_token();
+        let env = Connections::from_env()?;
+        let connection = env
+            .get(Kind::WorkivaScim.as_str())
+            .ok_or_else(|| Error::config("the SCIM token is missing: set WORKIVA_SCIM_TOKEN"))?;
+        self = self.connection(connection)?;
+        if self.base_url.is_none() {
+            self.base_url = Some(crate::env::scim_base_url());
+        }
+        Ok(self)
+    }
+
+    /// Configures this builder from a named connection of kind
+    /// `workiva-scim` (its base URL, token, rate limit), reading its secret
+    /// now.
+    pub fn connection(mut self, connection: &Connection) -> Result<Self> {
+        let Settings::WorkivaScim { token } = &connection.settings else {
+            return Err(connection.wrong_kind(Kind::WorkivaScim));
+        };
+        if let Some(url) = &connection.base_url {
+            self.base_url = Some(url.clone());
+        }
+        self.token = Some(token.resolve().map_err(|e| in_connection(connection, &e))?);
+        self.settings = connection.apply_limits(self.settings);
         Ok(self)
     }
 
