@@ -1,6 +1,7 @@
-//! Shared plumbing of the example binaries: vendor selection and
-//! configuration from the environment (with the embedded sandbox when no
-//! credentials are set), exit codes, logging and output.
+//! Shared plumbing of the example binaries: picking apps (named connections
+//! from the environment and `--config`, or the embedded sandboxes: for
+//! reading when nothing is configured, for changes only with `--sandbox`),
+//! exit codes, logging and output.
 //!
 //! The binaries are thin: the work itself is in
 //! [`identity_core::lifecycle`] and [`identity_core::graph`].
@@ -9,6 +10,7 @@
 pub mod emails_file;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use identity_core::backend::url::parse_base_url;
 use identity_core::sandbox::{FaultConfig, SimOptions, SimServer, SimService};
 use std::time::Duration;
 
+use identity_core::connections::{Connection as ConnectionConfig, Connections, Kind};
 use identity_core::{Directory, Error, ErrorKind, NewUser, RetryPolicy};
 use workfront_client::WorkfrontClient;
 use workfront_client::sandbox::WorkfrontSandbox;
@@ -143,11 +146,11 @@ pub fn finish(result: Result<(), Failure>, json: bool) -> ExitCode {
 /// A connected directory, with the embedded sandbox it runs against (if
 /// any) kept alive beside it.
 pub struct Connection {
-    /// Which vendor.
-    pub vendor: Vendor,
+    /// The connection's name (reports label accounts with it).
+    pub name: String,
     /// The directory.
     pub directory: Box<dyn Directory>,
-    /// Whether this is the embedded sandbox.
+    /// Whether this is an embedded sandbox.
     pub sandbox: bool,
     _workiva: Option<WorkivaSandbox>,
     _workfront: Option<WorkfrontSandbox>,
@@ -178,54 +181,187 @@ impl Failure {
     }
 }
 
-/// Connects to `vendor` from the environment, or to an embedded sandbox
-/// when its credentials are not set (saying so on stderr).
-pub async fn connect(vendor: Vendor) -> Result<Connection, Failure> {
-    check_environment_urls()?;
-    let credentials = match vendor {
-        Vendor::Workiva => {
-            var("WORKIVA_CLIENT_ID").is_some() || var("WORKIVA_CLIENT_SECRET").is_some()
-        }
-        Vendor::WorkivaScim => var("WORKIVA_SCIM_TOKEN").is_some(),
-        Vendor::Workfront => [
-            "WORKFRONT_USERNAME",
-            "WORKFRONT_PASSWORD",
-            "WORKFRONT_IMS_CLIENT_ID",
-            "WORKFRONT_IMS_CLIENT_SECRET",
-        ]
-        .iter()
-        .any(|v| var(v).is_some()),
-    };
-    if credentials {
-        let directory: Box<dyn Directory> = match vendor {
-            Vendor::Workiva => Box::new(
-                WorkivaClient::builder()
-                    .from_env()?
-                    .configure(|s| s.with_retry(retry_policy()))
-                    .build()?,
-            ),
-            Vendor::WorkivaScim => Box::new(
-                ScimClient::builder()
-                    .from_env()?
-                    .configure(|s| s.with_retry(retry_policy()))
-                    .build()?,
-            ),
-            Vendor::Workfront => Box::new(
-                WorkfrontClient::builder()
-                    .from_env()?
-                    .configure(|s| s.with_retry(retry_policy()))
-                    .build()?,
-            ),
-        };
-        return Ok(Connection {
-            vendor,
-            directory,
-            sandbox: false,
-            _workiva: None,
-            _workfront: None,
-        });
+/// Where the apps come from, shared by every binary.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AppArgs {
+    /// A TOML file of named connections (see DESIGN.md); the environment's
+    /// default connections are read too.
+    #[arg(long, value_name = "FILE", env = "IDENTITY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Run on the embedded simulators, whatever is configured.
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+/// The one app a changing binary works on: `--vendor` (a default name) or
+/// `--app NAME`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OneApp {
+    /// Which directory, by its default name: workiva (Platform API),
+    /// workiva-scim (SCIM 2.0) or workfront.
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "app",
+        conflicts_with = "app"
+    )]
+    pub vendor: Option<Vendor>,
+    /// Which connection, by name (from the environment or --config).
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// Where connections come from.
+    #[command(flatten)]
+    pub source: AppArgs,
+}
+
+impl OneApp {
+    /// Opens the app to change: never a sandbox unless `--sandbox` asked.
+    pub async fn open(&self) -> Result<Connection, Failure> {
+        let names = picked_names(self.app.as_slice(), self.vendor.as_slice());
+        open_apps(&self.source, &names, Purpose::Change)
+            .await?
+            .pop()
+            .ok_or_else(|| Failure::usage("name an app with --vendor or --app"))
     }
-    connect_sandbox(vendor).await
+}
+
+impl Connection {
+    /// Labels a JSON document with the app (`vendor`, the name used since
+    /// the first release, and `app`) and, on a sandbox, `"sandbox": true`.
+    pub fn label(&self, doc: &mut serde_json::Value) {
+        doc["vendor"] = serde_json::json!(self.name);
+        doc["app"] = serde_json::json!(self.name);
+        if self.sandbox {
+            doc["sandbox"] = serde_json::json!(true);
+        }
+    }
+}
+
+/// What the binary will do with the apps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Only read: with nothing configured, the embedded sandboxes stand in
+    /// (and stderr says so).
+    Read,
+    /// Change something: never on a sandbox the tool picked by itself.
+    Change,
+}
+
+/// The names picked by `--app` and `--vendor`, in order, without repeats.
+pub fn picked_names(apps: &[String], vendors: &[Vendor]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let all = apps
+        .iter()
+        .cloned()
+        .chain(vendors.iter().map(|v| v.name().to_owned()));
+    for name in all {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The variables that configure the default connections, for messages.
+const CONFIGURE_HINT: &str = "configure a connection (WORKIVA_CLIENT_ID + WORKIVA_CLIENT_SECRET, \
+     WORKIVA_SCIM_TOKEN, WORKFRONT_BASE_URL with a login, or --config FILE / IDENTITY_CONFIG), \
+     or pass --sandbox to run on the embedded simulators";
+
+/// Opens the apps called `names` (none: every configured one) from the
+/// environment and the config file. With nothing configured, reading runs
+/// on the embedded sandboxes and says so; changing refuses unless
+/// `--sandbox` was given.
+pub async fn open_apps(
+    args: &AppArgs,
+    names: &[String],
+    purpose: Purpose,
+) -> Result<Vec<Connection>, Failure> {
+    check_environment_urls()?;
+    let configured = Connections::load(args.config.as_deref())?;
+    if args.sandbox || configured.is_empty() {
+        if !args.sandbox && purpose == Purpose::Change {
+            return Err(Failure::usage(format!(
+                "no connection is configured: {CONFIGURE_HINT}"
+            )));
+        }
+        return open_sandboxes(names).await;
+    }
+    let picked: Vec<&ConnectionConfig> = if names.is_empty() {
+        configured.iter().collect()
+    } else {
+        names
+            .iter()
+            .map(|name| {
+                configured.get(name).ok_or_else(|| {
+                    Failure::usage(format!(
+                        "no connection named {name:?}; configured: {}",
+                        configured.names().join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    picked.into_iter().map(open_connection).collect()
+}
+
+/// A client for one configured connection.
+fn open_connection(config: &ConnectionConfig) -> Result<Connection, Failure> {
+    let directory: Box<dyn Directory> = match config.kind() {
+        Kind::Workiva => Box::new(
+            WorkivaClient::builder()
+                .connection(config)?
+                .configure(|s| s.with_retry(retry_policy()))
+                .build()?,
+        ),
+        Kind::WorkivaScim => Box::new(
+            ScimClient::builder()
+                .connection(config)?
+                .configure(|s| s.with_retry(retry_policy()))
+                .build()?,
+        ),
+        Kind::Workfront => Box::new(
+            WorkfrontClient::builder()
+                .connection(config)?
+                .configure(|s| s.with_retry(retry_policy()))
+                .build()?,
+        ),
+        other => {
+            return Err(Failure::usage(format!(
+                "connection {}: kind {other} is not supported by these tools",
+                config.name
+            )));
+        }
+    };
+    Ok(Connection {
+        name: config.name.clone(),
+        directory,
+        sandbox: false,
+        _workiva: None,
+        _workfront: None,
+    })
+}
+
+/// The embedded sandboxes of the default names picked (none: all three).
+async fn open_sandboxes(names: &[String]) -> Result<Vec<Connection>, Failure> {
+    let vendors: Vec<Vendor> = if names.is_empty() {
+        Vendor::ALL.to_vec()
+    } else {
+        names
+            .iter()
+            .map(|name| {
+                Vendor::ALL
+                    .into_iter()
+                    .find(|v| v.name() == name)
+                    .ok_or_else(|| {
+                        Failure::usage(format!(
+                            "no connection named {name:?}: the embedded sandboxes are workiva, \
+                             workiva-scim and workfront"
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    futures::future::try_join_all(vendors.into_iter().map(connect_sandbox)).await
 }
 
 async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
@@ -254,11 +390,11 @@ async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
             };
             seed_demo_people(vendor, directory.as_ref()).await?;
             note(&format!(
-                "{name}: no credentials set; using the embedded {name} sandbox at {}",
+                "{name}: using the embedded {name} sandbox at {} (simulated data)",
                 sandbox.base_url()
             ));
             Ok(Connection {
-                vendor,
+                name: name.to_owned(),
                 directory,
                 sandbox: true,
                 _workiva: Some(sandbox),
@@ -278,11 +414,11 @@ async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
             );
             seed_demo_people(vendor, directory.as_ref()).await?;
             note(&format!(
-                "{name}: no credentials set; using the embedded {name} sandbox at {}",
+                "{name}: using the embedded {name} sandbox at {} (simulated data)",
                 sandbox.base_url()
             ));
             Ok(Connection {
-                vendor,
+                name: name.to_owned(),
                 directory,
                 sandbox: true,
                 _workiva: None,

@@ -29,7 +29,7 @@ fn binary(name: &str) -> PathBuf {
     path
 }
 
-const VENDOR_VARS: [&str; 12] = [
+const VENDOR_VARS: [&str; 17] = [
     "WORKIVA_BASE_URL",
     "WORKIVA_CLIENT_ID",
     "WORKIVA_CLIENT_SECRET",
@@ -42,6 +42,11 @@ const VENDOR_VARS: [&str; 12] = [
     "WORKFRONT_IMS_CLIENT_ID",
     "WORKFRONT_IMS_CLIENT_SECRET",
     "WORKFRONT_IMS_URL",
+    "WORKFRONT_API_KEY",
+    "WORKFRONT_WEBHOOK_TOKEN",
+    "WORKIVA_REFRESH_TOKEN",
+    "IDENTITY_CONFIG",
+    "IDENTITY_CA_FILE",
 ];
 
 /// Runs a binary with exactly `env` as vendor configuration, off the async
@@ -823,4 +828,251 @@ async fn sandbox_binary_serves_until_interrupted() {
         .unwrap();
     assert!(waited.success(), "Ctrl-C ends it cleanly: {waited:?}");
     tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+/// A config file in the temp directory, removed when dropped.
+struct ConfigFile(PathBuf);
+
+impl ConfigFile {
+    fn new(tag: &str, text: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "identity-cli-{tag}-{}-{:?}.toml",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::write(&path, text).unwrap();
+        Self(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for ConfigFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workiva_workspaces_from_one_config_file_are_two_columns_joined_by_email() {
+    let start = || async {
+        WorkivaSandbox::builder()
+            .seed_users(3)
+            .start()
+            .await
+            .unwrap()
+    };
+    let (emea, us) = (start().await, start().await);
+    let jane = identity_core::NewUser::builder("jane@example.com")
+        .first_name("Jane")
+        .last_name("Doe")
+        .build()
+        .unwrap();
+    use identity_core::UserDirectory;
+    emea.client().unwrap().create_user(&jane).await.unwrap();
+    let in_us = us.client().unwrap().create_user(&jane).await.unwrap();
+    us.client()
+        .unwrap()
+        .set_active(&in_us.id, false)
+        .await
+        .unwrap();
+    let us_secret = ConfigFile::new("us-secret", "sandbox-secret\n");
+    let config = ConfigFile::new(
+        "two-workspaces",
+        &format!(
+            "[connections.workiva-emea]\nkind = \"workiva\"\nbase_url = \"{}\"\nclient_id = \"sandbox-client\"\nclient_secret_env = \"EMEA_SECRET\"\n\n\
+             [connections.workiva-us]\nkind = \"workiva\"\nbase_url = \"{}\"\nclient_id = \"sandbox-client\"\nclient_secret_file = \"{}\"\n",
+            emea.base_url(),
+            us.base_url(),
+            us_secret.path()
+        ),
+    );
+    let env = [("EMEA_SECRET", "sandbox-secret".to_string())];
+    let out = run(
+        "access-report",
+        &["--config", config.path(), "--format", "json"],
+        &env,
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(
+        doc["apps"],
+        serde_json::json!(["workiva-emea", "workiva-us"])
+    );
+    assert_eq!(doc["sandbox"], false);
+    let people = doc["people"].as_array().unwrap();
+    let jane = people
+        .iter()
+        .find(|p| p["email"] == "jane@example.com")
+        .expect("jane is in the report");
+    assert_eq!(jane["accounts"]["workiva-emea"]["active"], true);
+    assert_eq!(jane["accounts"]["workiva-us"]["active"], false);
+    assert!(
+        doc["findings"].as_array().unwrap().iter().any(|f| {
+            f["finding"] == "active_and_deactivated" && f["email"] == "jane@example.com"
+        }),
+        "the cross-workspace join finds the half-done leaver: {}",
+        doc["findings"]
+    );
+    // Both workspaces were read, with their own tokens.
+    for sandbox in [&emea, &us] {
+        assert!(
+            sandbox
+                .server()
+                .requests()
+                .iter()
+                .any(|r| r.path == "/platform/v1/users"),
+            "each workspace was listed"
+        );
+    }
+    // --app picks one of them.
+    let only_us = run(
+        "access-report",
+        &[
+            "--config",
+            config.path(),
+            "--app",
+            "workiva-us",
+            "--format",
+            "json",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(json(&only_us)["apps"], serde_json::json!(["workiva-us"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_never_run_on_a_sandbox_the_tool_picked_itself() {
+    let leavers = emails_file(&["alice@example.com".to_string()]);
+    for (bin, args) in [
+        (
+            "bulk-deactivate",
+            vec!["--vendor", "workfront", "--emails-file", leavers.path()],
+        ),
+        (
+            "deprovision",
+            vec!["--vendor", "workiva", "--email", "alice@example.com"],
+        ),
+        (
+            "provision",
+            vec![
+                "--vendor",
+                "workfront",
+                "--email",
+                "new@example.com",
+                "--first-name",
+                "N",
+                "--last-name",
+                "E",
+            ],
+        ),
+    ] {
+        let out = run(bin, &args, &[]).await;
+        assert_eq!(out.status.code(), Some(2), "{bin}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("no connection is configured")
+                && err.contains("--sandbox")
+                && err.contains("WORKFRONT_BASE_URL"),
+            "{bin}: {err}"
+        );
+        assert!(stdout(&out).is_empty(), "{bin} printed a result");
+    }
+    // Asked for, the sandbox runs it and the document says so.
+    let out = run(
+        "deprovision",
+        &[
+            "--vendor",
+            "workiva",
+            "--email",
+            "alice@example.com",
+            "--sandbox",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["outcome"], "deactivated");
+    assert_eq!(doc["sandbox"], true);
+    assert_eq!(doc["app"], "workiva");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_connections_exit_2_naming_what_is_wrong() {
+    // Partly configured: never a fallback.
+    let out = run(
+        "access-report",
+        &["--format", "json"],
+        &[("WORKIVA_CLIENT_ID", "id".to_string())],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("WORKIVA_CLIENT_SECRET"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("sandbox at"), "{}", stderr(&out));
+
+    // An inline secret is refused before any request, and not echoed.
+    let workiva = WorkivaSandbox::builder().start().await.unwrap();
+    let config = ConfigFile::new(
+        "inline",
+        &format!(
+            "[connections.ws]\nkind = \"workiva\"\nbase_url = \"{}\"\nclient_id = \"sandbox-client\"\nclient_secret = \"inline-canary-secret\"\n",
+            workiva.base_url()
+        ),
+    );
+    let out = run("access-report", &["--config", config.path()], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(config.path()) && err.contains("connection ws: client_secret"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("inline-canary-secret") && !stdout(&out).contains("inline-canary-secret")
+    );
+    assert!(workiva.server().requests().is_empty(), "nothing was sent");
+
+    // A referenced variable that is not set names the variable.
+    let config = ConfigFile::new(
+        "missing-env",
+        &format!(
+            "[connections.ws]\nkind = \"workiva\"\nbase_url = \"{}\"\nclient_id = \"sandbox-client\"\nclient_secret_env = \"WS_SECRET_NOT_SET\"\n",
+            workiva.base_url()
+        ),
+    );
+    let out = run("access-report", &["--config", config.path()], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("WS_SECRET_NOT_SET"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An unknown --app names what is configured.
+    let out = run(
+        "access-report",
+        &["--app", "nope"],
+        &[
+            ("WORKIVA_CLIENT_ID", "id".to_string()),
+            ("WORKIVA_CLIENT_SECRET", "s".to_string()),
+            ("WORKIVA_BASE_URL", workiva.base_url()),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("configured: workiva"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(workiva.server().requests().is_empty(), "nothing was sent");
 }

@@ -7,22 +7,34 @@ use clap::{Parser, ValueEnum};
 use comfy_table::{Cell, Table, presets::UTF8_FULL_CONDENSED};
 use identity_core::Directory;
 use identity_core::graph::{AccessGraph, build_graph};
-use identity_examples::{Failure, Vendor, connect, finish, init_logging, print_json, say};
+use identity_examples::{
+    AppArgs, Failure, Purpose, Vendor, finish, init_logging, open_apps, picked_names, print_json,
+    say,
+};
 
 /// Every person across the configured apps, joined by email (ignoring
 /// case): per app present / active / groups / roles / access level, and the
 /// findings a reviewer acts on (active in one app but deactivated in
 /// another, in one app only, inactive everywhere but still in groups).
-/// Apps without credentials run against their embedded sandbox.
+/// Apps come from the environment and --config; with none configured at
+/// all, the embedded sandboxes stand in (and stderr says so).
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Apps to include (repeatable; default: workiva, workiva-scim, workfront).
+    /// A connection to include, by name (repeatable; default: every
+    /// configured one).
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// A default connection to include: workiva, workiva-scim or workfront
+    /// (repeatable; the same as --app with that name).
     #[arg(long = "vendor", value_enum)]
     vendors: Vec<Vendor>,
+    /// Where connections come from.
+    #[command(flatten)]
+    source: AppArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,20 +56,18 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Failure> {
-    let vendors = if args.vendors.is_empty() {
-        Vendor::ALL.to_vec()
-    } else {
-        args.vendors
-    };
-    let connections = futures::future::try_join_all(vendors.iter().map(|v| connect(*v))).await?;
+    let names = picked_names(&args.apps, &args.vendors);
+    let connections = open_apps(&args.source, &names, Purpose::Read).await?;
+    let sandbox = connections.iter().any(|c| c.sandbox);
     let dirs: Vec<(&str, &dyn Directory)> = connections
         .iter()
-        .map(|c| (c.vendor.name(), c.directory.as_ref()))
+        .map(|c| (c.name.as_str(), c.directory.as_ref()))
         .collect();
     let graph = build_graph(&dirs).await?;
     match args.format {
         Format::Json => print_json(&serde_json::json!({
             "outcome": "ok",
+            "sandbox": sandbox,
             "apps": graph.apps,
             "people": graph.people.values().collect::<Vec<_>>(),
             "findings": graph.findings(),

@@ -8,9 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use identity_core::lifecycle::{BulkDeactivateRequest, BulkOutcome, bulk_deactivate};
 use identity_examples::emails_file::parse_email_list;
-use identity_examples::{
-    EXIT_FAILURE, Failure, Vendor, connect, finish, init_logging, print_json, say,
-};
+use identity_examples::{EXIT_FAILURE, Failure, OneApp, finish, init_logging, print_json, say};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Deactivate the users whose emails are listed in a file, one a line
@@ -21,9 +19,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Which directory: workiva (Platform API), workiva-scim (SCIM 2.0) or workfront.
-    #[arg(long, value_enum)]
-    vendor: Vendor,
+    /// The app to change.
+    #[command(flatten)]
+    app: OneApp,
     /// File with one email a line.
     #[arg(long, value_name = "FILE")]
     emails_file: PathBuf,
@@ -55,7 +53,7 @@ async fn run(args: Args) -> Result<(), Failure> {
             args.emails_file.display()
         ))
     })?;
-    let connection = connect(args.vendor).await?;
+    let connection = args.app.open().await?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(emails.len() as u64);
         if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
@@ -77,7 +75,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     if args.json {
         let mut doc = serde_json::to_value(&report).unwrap_or_default();
         doc["outcome"] = serde_json::json!(if failed == 0 { "completed" } else { "failed" });
-        doc["vendor"] = serde_json::json!(args.vendor.name());
+        connection.label(&mut doc);
         print_json(&doc);
     } else {
         for result in &report.results {

@@ -5,17 +5,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use identity_core::lifecycle::{DeprovisionOutcome, DeprovisionRequest, deprovision};
-use identity_examples::{Failure, Vendor, connect, finish, init_logging, print_json, say};
+use identity_examples::{Failure, OneApp, finish, init_logging, print_json, say};
 
 /// Deactivate the user with this email (reversible). Permanent deletion
-/// needs both --delete and --yes. Credentials come from the environment; a
-/// vendor without credentials runs against its embedded sandbox.
+/// needs both --delete and --yes. Apps come from the environment and --config; with
+/// none configured it refuses unless --sandbox is given.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Which directory: workiva (Platform API), workiva-scim (SCIM 2.0) or workfront.
-    #[arg(long, value_enum)]
-    vendor: Vendor,
+    /// The app to change.
+    #[command(flatten)]
+    app: OneApp,
     /// The user's email (matched ignoring case).
     #[arg(long)]
     email: String,
@@ -52,7 +52,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::usage("--yes only confirms --delete"));
     }
     identity_core::validate_email(&args.email).map_err(|e| Failure::usage(e.to_string()))?;
-    let connection = connect(args.vendor).await?;
+    let connection = args.app.open().await?;
     let request = if args.delete {
         DeprovisionRequest::delete(&args.email)
     } else {
@@ -65,7 +65,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     .await?;
     if args.json {
         let mut doc = serde_json::to_value(&report).unwrap_or_default();
-        doc["vendor"] = serde_json::json!(args.vendor.name());
+        connection.label(&mut doc);
         print_json(&doc);
     } else {
         let what = match (report.outcome, report.dry_run) {
@@ -75,7 +75,7 @@ async fn run(args: Args) -> Result<(), Failure> {
             (DeprovisionOutcome::Deleted, false) => "deleted permanently",
             (DeprovisionOutcome::Deleted, true) => "would be deleted permanently",
         };
-        say(&format!("{}: {} {what}", args.vendor.name(), args.email));
+        say(&format!("{}: {} {what}", connection.name, args.email));
     }
     Ok(())
 }

@@ -7,18 +7,18 @@ use std::process::ExitCode;
 use clap::Parser;
 use identity_core::NewUser;
 use identity_core::lifecycle::{ProvisionRequest, provision};
-use identity_examples::{Failure, Vendor, connect, finish, init_logging, print_json, say};
+use identity_examples::{Failure, OneApp, finish, init_logging, print_json, say};
 
 /// Create a user or find the existing one (matched by email, ignoring
 /// case), then add the named groups, roles and access level. Unknown names
-/// fail before any change. Credentials come from the environment; a vendor
-/// without credentials runs against its embedded sandbox.
+/// fail before any change. Apps come from the environment and --config; with
+/// none configured it refuses unless --sandbox is given.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Which directory: workiva (Platform API), workiva-scim (SCIM 2.0) or workfront.
-    #[arg(long, value_enum)]
-    vendor: Vendor,
+    /// The app to change.
+    #[command(flatten)]
+    app: OneApp,
     /// The user's email (the identity across apps).
     #[arg(long)]
     email: String,
@@ -59,7 +59,7 @@ async fn run(args: Args) -> Result<(), Failure> {
         .last_name(&args.last_name)
         .build()
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let connection = connect(args.vendor).await?;
+    let connection = args.app.open().await?;
     let request = ProvisionRequest::new(user)
         .groups(args.groups)
         .roles(args.roles)
@@ -68,7 +68,7 @@ async fn run(args: Args) -> Result<(), Failure> {
     let report = provision(connection.directory.as_ref(), &request).await?;
     if args.json {
         let mut doc = serde_json::to_value(&report).unwrap_or_default();
-        doc["vendor"] = serde_json::json!(args.vendor.name());
+        connection.label(&mut doc);
         print_json(&doc);
     } else {
         let verb = match (report.dry_run, report.outcome) {
@@ -76,7 +76,7 @@ async fn run(args: Args) -> Result<(), Failure> {
             (_, identity_core::lifecycle::ProvisionOutcome::Created) => "created",
             (_, identity_core::lifecycle::ProvisionOutcome::Existing) => "already exists",
         };
-        say(&format!("{}: {} {verb}", args.vendor.name(), args.email));
+        say(&format!("{}: {} {verb}", connection.name, args.email));
         for change in &report.changes {
             let line = serde_json::to_value(change).unwrap_or_default();
             let prefix = if report.dry_run { "would" } else { "done" };
