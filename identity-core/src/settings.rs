@@ -2,6 +2,7 @@
 //! as one value, so a service configures its Workiva, SCIM and Workfront
 //! clients the same way.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::retry::{RateLimiter, RetryPolicy};
@@ -37,6 +38,17 @@ pub struct ClientSettings {
     pub retry: RetryPolicy,
     /// Client-side rate limit, possibly shared with other clients.
     pub limiter: Option<RateLimiter>,
+    /// Extra root certificates to trust, as PEM files (a TLS-inspecting
+    /// proxy's CA); read when the client is built.
+    pub root_certificate_files: Vec<PathBuf>,
+    /// Appended to the SDK's `User-Agent`, to tell your service's traffic
+    /// apart.
+    pub user_agent_suffix: Option<String>,
+    /// Your own `reqwest` client (proxies, roots, pools configured your
+    /// way); the timeouts above still apply to each request, and the base
+    /// URL policy, retries and redaction are unchanged.
+    #[cfg(feature = "backend")]
+    pub http_client: Option<reqwest::Client>,
 }
 
 impl Default for ClientSettings {
@@ -56,6 +68,10 @@ impl ClientSettings {
             connect_timeout: Some(Duration::from_secs(10)),
             retry: RetryPolicy::default(),
             limiter: None,
+            root_certificate_files: Vec::new(),
+            user_agent_suffix: None,
+            #[cfg(feature = "backend")]
+            http_client: None,
         }
     }
 
@@ -84,6 +100,32 @@ impl ClientSettings {
     #[must_use]
     pub fn with_rate_limiter(mut self, limiter: RateLimiter) -> Self {
         self.limiter = Some(limiter);
+        self
+    }
+
+    /// Trusts the root certificates in this PEM file too (repeatable). A
+    /// file that cannot be read or holds no certificate fails the build,
+    /// naming the file.
+    #[must_use]
+    pub fn with_root_certificate_file(mut self, pem: impl Into<PathBuf>) -> Self {
+        self.root_certificate_files.push(pem.into());
+        self
+    }
+
+    /// Appends `suffix` to the `User-Agent` header (`identity-sdk/x.y
+    /// suffix`).
+    #[must_use]
+    pub fn with_user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Sends every request through your own `reqwest` client. Root
+    /// certificate files are then yours to configure on it.
+    #[cfg(feature = "backend")]
+    #[must_use]
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
         self
     }
 }

@@ -39,6 +39,9 @@ pub enum WorkfrontAuth {
         /// The key.
         key: SecretString,
     },
+    /// Bearer tokens from a caller's source (an IMS token your service
+    /// already holds and renews, say).
+    Tokens(Arc<dyn TokenSource>),
     /// Adobe IMS OAuth server-to-server: bearer token.
     Ims {
         /// Integration client id.
@@ -61,6 +64,7 @@ impl std::fmt::Debug for WorkfrontAuth {
                 .field("password", &"***")
                 .finish(),
             WorkfrontAuth::ApiKey { .. } => f.debug_struct("ApiKey").field("key", &"***").finish(),
+            WorkfrontAuth::Tokens(_) => f.write_str("Tokens(caller's source)"),
             WorkfrontAuth::Ims {
                 client_id,
                 token_url,
@@ -99,6 +103,10 @@ impl WorkfrontAuth {
                     skew,
                 ),
                 scheme: AuthScheme::Header(HeaderName::from_static("sessionid")),
+            },
+            WorkfrontAuth::Tokens(source) => Auth {
+                cache: TokenCache::new(source, skew),
+                scheme: AuthScheme::Bearer,
             },
             WorkfrontAuth::ApiKey { key } => Auth {
                 cache: TokenCache::new(Arc::new(StaticToken::new(key)), skew),

@@ -177,8 +177,14 @@ impl WorkfrontClientBuilder {
         if let Some(concurrency) = connection.concurrency {
             self.concurrency = concurrency.max(1);
         }
-        self.settings = connection.apply_limits(self.settings);
+        self.settings = connection.apply_settings(self.settings);
         Ok(self)
+    }
+
+    /// Takes bearer tokens from `source` (your own type or closure) instead
+    /// of signing in: the same as `.auth(WorkfrontAuth::Tokens(source))`.
+    pub fn token_source(self, source: Arc<dyn identity_core::TokenSource>) -> Self {
+        self.auth(WorkfrontAuth::Tokens(source))
     }
 
     /// Validates the configuration and builds the client. Sends nothing.

@@ -7,7 +7,9 @@ use std::time::Duration;
 use identity_core::backend::http::{HttpClient, TransportConfig};
 use identity_core::backend::url::parse_base_url;
 use identity_core::connections::{Connection, Connections, Kind, Settings, in_connection};
-use identity_core::{ClientSettings, Error, Result};
+use identity_core::{ClientSettings, Error, Result, TokenSource};
+
+use crate::auth::Grant;
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 
@@ -25,6 +27,8 @@ pub struct WorkivaClientBuilder {
     settings: ClientSettings,
     page_size: u32,
     token_skew: Duration,
+    refresh_token: Option<SecretString>,
+    token_source: Option<Arc<dyn TokenSource>>,
 }
 
 impl std::fmt::Debug for WorkivaClientBuilder {
@@ -35,6 +39,11 @@ impl std::fmt::Debug for WorkivaClientBuilder {
             .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
             .field("scopes", &self.scopes)
             .field("page_size", &self.page_size)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "***"))
+            .field(
+                "token_source",
+                &self.token_source.as_ref().map(|_| "caller's"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -49,6 +58,8 @@ impl Default for WorkivaClientBuilder {
             settings: ClientSettings::with_default_timeout(Duration::from_secs(30)),
             page_size: MAX_PAGE_SIZE,
             token_skew: Duration::from_secs(60),
+            refresh_token: None,
+            token_source: None,
         }
     }
 }
@@ -116,7 +127,7 @@ impl WorkivaClientBuilder {
             client_id,
             client_secret,
             scopes,
-            ..
+            refresh_token,
         } = &connection.settings
         else {
             return Err(connection.wrong_kind(Kind::Workiva));
@@ -130,31 +141,67 @@ impl WorkivaClientBuilder {
                 .resolve()
                 .map_err(|e| in_connection(connection, &e))?,
         );
+        if let Some(refresh) = refresh_token {
+            self.refresh_token = Some(
+                refresh
+                    .resolve()
+                    .map_err(|e| in_connection(connection, &e))?,
+            );
+        }
         if let Some(scopes) = scopes {
             self.scopes = scopes.clone();
         }
-        self.settings = connection.apply_limits(self.settings);
+        self.settings = connection.apply_settings(self.settings);
         Ok(self)
+    }
+
+    /// Uses a refresh token (from an authorization-code flow your service
+    /// ran) instead of the client-credentials grant: each token request
+    /// trades it for an access token, keeping the rotated one. The client id
+    /// (and secret, for a confidential client) still identify the client.
+    pub fn refresh_token(mut self, token: SecretString) -> Self {
+        self.refresh_token = Some(token);
+        self
+    }
+
+    /// Takes access tokens from `source` (your own type or closure, or
+    /// [`StaticToken`](identity_core::StaticToken)) instead of fetching
+    /// them: no client id or secret is needed then.
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.token_source = Some(source);
+        self
     }
 
     /// Validates the configuration and builds the client. Sends nothing.
     pub fn build(self) -> Result<WorkivaClient> {
         let base = parse_base_url(&self.base_url)?;
-        let client_id = self
-            .client_id
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| Error::config("Workiva client id is missing (WORKIVA_CLIENT_ID)"))?;
-        let client_secret = self.client_secret.ok_or_else(|| {
-            Error::config("Workiva client secret is missing (WORKIVA_CLIENT_SECRET)")
-        })?;
         let config = TransportConfig::with_settings(base.clone(), &self.settings);
-        let auth = crate::auth::client_credentials(
-            &config,
-            client_id,
-            client_secret,
-            self.scopes,
-            self.token_skew,
-        )?;
+        let auth = match self.token_source {
+            Some(source) => crate::auth::from_source(source, self.token_skew),
+            None => {
+                let client_id =
+                    self.client_id
+                        .filter(|s| !s.trim().is_empty())
+                        .ok_or_else(|| {
+                            Error::config("Workiva client id is missing (WORKIVA_CLIENT_ID)")
+                        })?;
+                let grant = match self.refresh_token {
+                    Some(refresh) => Grant::RefreshToken {
+                        client_secret: self.client_secret,
+                        refresh,
+                    },
+                    None => Grant::ClientCredentials {
+                        client_secret: self.client_secret.ok_or_else(|| {
+                            Error::config(
+                                "Workiva client secret is missing (WORKIVA_CLIENT_SECRET)",
+                            )
+                        })?,
+                        scopes: self.scopes,
+                    },
+                };
+                crate::auth::oauth(&config, client_id, grant, self.token_skew)?
+            }
+        };
         let http = HttpClient::new(config, Some(auth), Arc::new(WorkivaErrors))?;
         Ok(WorkivaClient {
             inner: Arc::new(Inner {

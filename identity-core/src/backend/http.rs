@@ -2,6 +2,7 @@
 //! timeouts, authentication headers, JSON encoding and decoding, the retry
 //! loop, rate limiting, and tracing spans that never carry a secret.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -217,6 +218,12 @@ pub struct TransportConfig {
     pub limiter: Option<RateLimiter>,
     /// Largest response body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Extra PEM root certificate files.
+    pub root_certificate_files: Vec<PathBuf>,
+    /// Appended to the `User-Agent`.
+    pub user_agent_suffix: Option<String>,
+    /// A caller's client, used instead of one built here.
+    pub http_client: Option<reqwest::Client>,
 }
 
 impl TransportConfig {
@@ -230,6 +237,9 @@ impl TransportConfig {
             retry: RetryPolicy::default(),
             limiter: None,
             max_body_bytes: 64 << 20,
+            root_certificate_files: Vec::new(),
+            user_agent_suffix: None,
+            http_client: None,
         }
     }
 
@@ -240,9 +250,42 @@ impl TransportConfig {
             connect_timeout: settings.connect_timeout,
             retry: settings.retry.clone(),
             limiter: settings.limiter.clone(),
+            root_certificate_files: settings.root_certificate_files.clone(),
+            user_agent_suffix: settings.user_agent_suffix.clone(),
+            http_client: settings.http_client.clone(),
             ..Self::new(base_url)
         }
     }
+}
+
+/// The client built here: the SDK's user agent, the configured timeouts and
+/// the extra roots on top of the platform's.
+fn build_client(config: &TransportConfig) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .pool_max_idle_per_host(64);
+    if let Some(timeout) = config.timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(timeout) = config.connect_timeout {
+        builder = builder.connect_timeout(timeout);
+    }
+    for path in &config.root_certificate_files {
+        let shown = path.display();
+        let pem = std::fs::read(path)
+            .map_err(|e| Error::config(format!("cannot read root certificates {shown}: {e}")))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| Error::config(format!("{shown} holds no usable PEM certificate: {e}")))?;
+        if certificates.is_empty() {
+            return Err(Error::config(format!("{shown} holds no PEM certificate")));
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::config(format!("could not build HTTP client: {e}")))
 }
 
 struct Inner {
@@ -274,18 +317,10 @@ impl HttpClient {
         classifier: Arc<dyn ErrorClassifier>,
     ) -> Result<Self> {
         check_base_url(&config.base_url)?;
-        let mut builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .pool_max_idle_per_host(64);
-        if let Some(timeout) = config.timeout {
-            builder = builder.timeout(timeout);
-        }
-        if let Some(timeout) = config.connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| Error::config(format!("could not build HTTP client: {e}")))?;
+        let http = match &config.http_client {
+            Some(client) => client.clone(),
+            None => build_client(&config)?,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -415,12 +450,23 @@ impl HttpClient {
         if let Some(limiter) = &self.inner.config.limiter {
             limiter.acquire().await;
         }
+        let config = &self.inner.config;
         let mut builder = self
             .inner
             .http
             .request(request.method.clone(), self.url(request)?)
             .header(reqwest::header::ACCEPT, "application/json")
             .header(REQUEST_ID, request_id);
+        if let Some(suffix) = &config.user_agent_suffix {
+            builder = builder.header(
+                reqwest::header::USER_AGENT,
+                format!("{USER_AGENT} {suffix}"),
+            );
+        }
+        if let Some(timeout) = config.timeout {
+            // Also bounds a caller's client, whose own timeouts we cannot see.
+            builder = builder.timeout(timeout);
+        }
         if let (Some(auth), Some(token)) = (&self.inner.auth, credential) {
             let (name, value) = auth.header(token)?;
             builder = builder.header(name, value);

@@ -1,5 +1,7 @@
-//! OAuth 2.0 client credentials (RFC 6749 §4.4), the grant both Workiva and
-//! Adobe IMS use for unattended automation.
+//! OAuth 2.0 token sources: client credentials (RFC 6749 §4.4), the grant
+//! both Workiva and Adobe IMS use for unattended automation, and the
+//! refresh-token grant (§6) for a service that ran the authorization-code
+//! flow itself and hands in its refresh token.
 
 use std::fmt;
 use std::time::Duration;
@@ -50,6 +52,49 @@ struct TokenResponse {
     access_token: SecretString,
     #[serde(default)]
     expires_in: Option<serde_json::Value>,
+    /// A rotated refresh token, when the server issues a new one.
+    #[serde(default)]
+    refresh_token: Option<SecretString>,
+}
+
+impl TokenResponse {
+    fn lifetime(&self) -> Option<Duration> {
+        // Some issuers send `expires_in` as a string.
+        let seconds = self.expires_in.as_ref().and_then(|v| match v {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.parse().ok(),
+            _ => None,
+        });
+        seconds.map(Duration::from_secs)
+    }
+}
+
+/// Posts a token request form and reads the answer; a 400 / 401 is the
+/// grant refused, said without the server's words about secrets.
+async fn request_token(
+    http: &HttpClient,
+    token_path: &[String],
+    form: Vec<(&str, &str)>,
+    refused: &str,
+) -> Result<TokenResponse> {
+    // Asking for a token twice is harmless, so a dropped answer is retried.
+    let request = Request::new(Method::POST, token_path.iter().cloned())
+        .form(form)
+        .idempotency(Idempotency::MarkedSafe)
+        .unauthenticated();
+    http.json(&request).await.map_err(|err| match err {
+        Error::Unauthorized { reply, .. } | Error::Validation { reply, .. }
+            if reply
+                .as_ref()
+                .is_some_and(|r| r.status == 400 || r.status == 401) =>
+        {
+            Error::Unauthorized {
+                message: refused.to_owned(),
+                reply,
+            }
+        }
+        other => other,
+    })
 }
 
 impl ClientCredentials {
@@ -89,33 +134,93 @@ impl TokenSource for ClientCredentials {
         if !scope.is_empty() {
             form.push(("scope", scope.as_str()));
         }
-        // Asking for a token twice is harmless, so a dropped answer is retried.
-        let request = Request::new(Method::POST, self.token_path.iter().cloned())
-            .form(form)
-            .idempotency(Idempotency::MarkedSafe)
-            .unauthenticated();
-        let response: TokenResponse = self.http.json(&request).await.map_err(|err| match err {
-            Error::Unauthorized { reply, .. } | Error::Validation { reply, .. }
-                if reply
-                    .as_ref()
-                    .is_some_and(|r| r.status == 400 || r.status == 401) =>
-            {
-                Error::Unauthorized {
-                    message: "the token endpoint refused the client credentials".into(),
-                    reply,
-                }
-            }
-            other => other,
-        })?;
-        // Some issuers send `expires_in` as a string.
-        let expires_in = response.expires_in.and_then(|v| match v {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::String(s) => s.parse().ok(),
-            _ => None,
-        });
-        Ok(AccessToken::new(
-            response.access_token,
-            expires_in.map(Duration::from_secs),
-        ))
+        let response = request_token(
+            &self.http,
+            &self.token_path,
+            form,
+            "the token endpoint refused the client credentials",
+        )
+        .await?;
+        let lifetime = response.lifetime();
+        Ok(AccessToken::new(response.access_token, lifetime))
+    }
+}
+
+/// OAuth 2.0 refresh-token grant (RFC 6749 §6): each fetch trades the
+/// current refresh token for an access token, and keeps the new refresh
+/// token when the server rotates it. Refresh tokens are secrets everywhere.
+///
+/// Hand it to a client builder's `token_source` when your service ran the
+/// authorization-code flow and holds the user's refresh token.
+pub struct RefreshToken {
+    http: HttpClient,
+    token_path: Vec<String>,
+    client_id: String,
+    client_secret: Option<SecretString>,
+    current: std::sync::Mutex<SecretString>,
+}
+
+impl fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshToken")
+            .field("token_url", &self.http.base_url().as_str())
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("refresh_token", &"***")
+            .finish()
+    }
+}
+
+impl RefreshToken {
+    /// A grant against `http`'s base URL followed by `token_path`, for a
+    /// confidential client (`client_secret`) or a public one (`None`).
+    pub fn new(
+        http: HttpClient,
+        token_path: &[&str],
+        client_id: impl Into<String>,
+        client_secret: Option<SecretString>,
+        refresh_token: SecretString,
+    ) -> Self {
+        Self {
+            http,
+            token_path: token_path.iter().map(|s| (*s).to_owned()).collect(),
+            client_id: client_id.into(),
+            client_secret,
+            current: std::sync::Mutex::new(refresh_token),
+        }
+    }
+
+    fn current(&self) -> SecretString {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+#[async_trait]
+impl TokenSource for RefreshToken {
+    async fn fetch_token(&self) -> Result<AccessToken> {
+        let refresh = self.current();
+        let mut form = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.expose_secret()),
+            ("client_id", self.client_id.as_str()),
+        ];
+        if let Some(secret) = &self.client_secret {
+            form.push(("client_secret", secret.expose_secret()));
+        }
+        let response = request_token(
+            &self.http,
+            &self.token_path,
+            form,
+            "the token endpoint refused the refresh token",
+        )
+        .await?;
+        if let Some(rotated) = &response.refresh_token {
+            *self.current.lock().unwrap_or_else(|e| e.into_inner()) = rotated.clone();
+        }
+        let lifetime = response.lifetime();
+        Ok(AccessToken::new(response.access_token, lifetime))
     }
 }

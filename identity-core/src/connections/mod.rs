@@ -216,16 +216,17 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// `settings` with this connection's rate limit, if it sets one (a burst
-    /// of one second's worth).
-    pub fn apply_limits(&self, settings: crate::ClientSettings) -> crate::ClientSettings {
-        match self.requests_per_second {
-            Some(rate) => {
-                let burst = rate.ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
-                settings.with_rate_limiter(crate::RateLimiter::new(rate, burst))
-            }
-            None => settings,
+    /// `settings` with this connection's rate limit (a burst of one
+    /// second's worth) and root certificates, where it sets them.
+    pub fn apply_settings(&self, mut settings: crate::ClientSettings) -> crate::ClientSettings {
+        if let Some(rate) = self.requests_per_second {
+            let burst = rate.ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
+            settings = settings.with_rate_limiter(crate::RateLimiter::new(rate, burst));
         }
+        if let Some(pem) = &self.ca_file {
+            settings = settings.with_root_certificate_file(pem);
+        }
+        settings
     }
 
     /// An error naming this connection and what is wrong with it for a

@@ -24,7 +24,9 @@ pub use http::{HeaderName, HeaderValue};
 
 pub use crate::faults::Fault;
 pub use host::{Disposition, FaultConfig, LoggedRequest, SimOptions, SimServer};
-pub use oauth::{TokenRequest, check_client_credentials, error_json, oauth_error};
+pub use oauth::{
+    TokenRequest, check_client_credentials, check_token_request, error_json, oauth_error,
+};
 pub use request::{SimRequest, SimResponse, SimService};
 
 /// One account of a simulator, as the vendor-neutral values a test asserts

@@ -10,8 +10,8 @@ pub fn oauth_error(status: u16, code: &str, description: &str) -> SimResponse {
     )
 }
 
-/// A client-credentials token request (RFC 6749 §4.4) that passed
-/// [`check_client_credentials`]: its form fields.
+/// A token request that passed [`check_client_credentials`] or
+/// [`check_token_request`]: its form fields.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
     form: Vec<(String, String)>,
@@ -35,6 +35,17 @@ pub fn check_client_credentials(
     client_id: &str,
     client_secret: &str,
 ) -> Result<TokenRequest, SimResponse> {
+    check_token_request(req, client_id, client_secret, &["client_credentials"])
+}
+
+/// Checks a token request whose grant type is one of `grants`, made by this
+/// client (id and secret).
+pub fn check_token_request(
+    req: &SimRequest,
+    client_id: &str,
+    client_secret: &str,
+    grants: &[&str],
+) -> Result<TokenRequest, SimResponse> {
     let form_encoded = req
         .header("content-type")
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
@@ -46,11 +57,14 @@ pub fn check_client_credentials(
         ));
     }
     let request = TokenRequest { form: req.form() };
-    if request.field("grant_type") != Some("client_credentials") {
+    if !request
+        .field("grant_type")
+        .is_some_and(|grant| grants.contains(&grant))
+    {
         return Err(oauth_error(
             400,
             "unsupported_grant_type",
-            "grant_type must be client_credentials",
+            &format!("grant_type must be {}", grants.join(" or ")),
         ));
     }
     if request.field("client_id") != Some(client_id)

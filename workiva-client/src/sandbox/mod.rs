@@ -31,6 +31,10 @@ pub const SANDBOX_CLIENT_ID: &str = "sandbox-client";
 pub const SANDBOX_CLIENT_SECRET: &str = "sandbox-secret";
 /// The SCIM bearer token the sandbox accepts (not a real secret).
 pub const SANDBOX_SCIM_TOKEN: &str = "sandbox-scim-token";
+/// The first refresh token the sandbox accepts (`grant_type=refresh_token`);
+/// each use rotates it: the answer carries the next one and this one stops
+/// working.
+pub const SANDBOX_REFRESH_TOKEN: &str = "sandbox-refresh-token-0";
 
 /// Configures and starts a [`WorkivaSandbox`].
 #[derive(Debug, Clone)]

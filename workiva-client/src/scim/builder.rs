@@ -8,7 +8,7 @@ use identity_core::backend::http::{Auth, AuthScheme, HttpClient, TransportConfig
 use identity_core::backend::token::TokenCache;
 use identity_core::backend::url::parse_base_url;
 use identity_core::connections::{Connection, Connections, Kind, Settings, in_connection};
-use identity_core::{ClientSettings, Error, Result, StaticToken};
+use identity_core::{ClientSettings, Error, Result, StaticToken, TokenSource};
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
 
@@ -22,6 +22,7 @@ pub struct ScimClientBuilder {
     token: Option<SecretString>,
     settings: ClientSettings,
     page_size: u64,
+    token_source: Option<Arc<dyn TokenSource>>,
 }
 
 impl std::fmt::Debug for ScimClientBuilder {
@@ -40,6 +41,7 @@ impl Default for ScimClientBuilder {
             token: None,
             settings: ClientSettings::with_default_timeout(Duration::from_secs(30)),
             page_size: DEFAULT_COUNT,
+            token_source: None,
         }
     }
 }
@@ -93,8 +95,15 @@ impl ScimClientBuilder {
             self.base_url = Some(url.clone());
         }
         self.token = Some(token.resolve().map_err(|e| in_connection(connection, &e))?);
-        self.settings = connection.apply_limits(self.settings);
+        self.settings = connection.apply_settings(self.settings);
         Ok(self)
+    }
+
+    /// Takes bearer tokens from `source` (your own type or closure) instead
+    /// of one fixed token.
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.token_source = Some(source);
+        self
     }
 
     /// Validates the configuration and builds the client. Sends nothing.
@@ -103,12 +112,18 @@ impl ScimClientBuilder {
             .base_url
             .ok_or_else(|| Error::config("SCIM base URL is missing (WORKIVA_SCIM_URL)"))?;
         let base = parse_base_url(&base_text)?;
-        let token = self
-            .token
-            .ok_or_else(|| Error::config("SCIM bearer token is missing (WORKIVA_SCIM_TOKEN)"))?;
+        let source: Arc<dyn TokenSource> = match (self.token_source, self.token) {
+            (Some(source), _) => source,
+            (None, Some(token)) => Arc::new(StaticToken::new(token)),
+            (None, None) => {
+                return Err(Error::config(
+                    "SCIM bearer token is missing (WORKIVA_SCIM_TOKEN)",
+                ));
+            }
+        };
         let config = TransportConfig::with_settings(base.clone(), &self.settings);
         let auth = Auth {
-            cache: TokenCache::new(Arc::new(StaticToken::new(token)), Duration::ZERO),
+            cache: TokenCache::new(source, Duration::ZERO),
             scheme: AuthScheme::Bearer,
         };
         let http = HttpClient::new(config, Some(auth), Arc::new(ScimErrors))?;

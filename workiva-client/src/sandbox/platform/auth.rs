@@ -1,7 +1,7 @@
 //! The OAuth 2.0 token endpoint and the bearer-token and scope check.
 
 use identity_core::sandbox::{
-    HeaderName, SimRequest, SimResponse, check_client_credentials, oauth_error,
+    HeaderName, SimRequest, SimResponse, check_token_request, oauth_error,
 };
 use rand::Rng;
 use serde_json::json;
@@ -11,12 +11,23 @@ use super::{PlatformSim, State, Token, err};
 
 impl PlatformSim {
     pub(super) fn issue_token(&self, req: &SimRequest) -> SimResponse {
-        let request =
-            match check_client_credentials(req, &self.config.client_id, &self.config.client_secret)
-            {
-                Ok(request) => request,
+        let request = match check_token_request(
+            req,
+            &self.config.client_id,
+            &self.config.client_secret,
+            &["client_credentials", "refresh_token"],
+        ) {
+            Ok(request) => request,
+            Err(refused) => return refused,
+        };
+        let rotated = if request.field("grant_type") == Some("refresh_token") {
+            match self.rotate_refresh_token(request.field("refresh_token")) {
+                Ok(next) => Some(next),
                 Err(refused) => return refused,
-            };
+            }
+        } else {
+            None
+        };
         let scopes: Vec<String> = match request.field("scope") {
             Some(requested) if !requested.trim().is_empty() => {
                 let requested: Vec<String> =
@@ -46,15 +57,32 @@ impl PlatformSim {
                 scopes: scopes.clone(),
             },
         );
-        SimResponse::json(
-            200,
-            &json!({
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": self.config.token_ttl.as_secs(),
-                "scope": scopes.join(" "),
-            }),
-        )
+        let mut answer = json!({
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": self.config.token_ttl.as_secs(),
+            "scope": scopes.join(" "),
+        });
+        if let Some(next) = rotated {
+            answer["refresh_token"] = json!(next);
+        }
+        SimResponse::json(200, &answer)
+    }
+
+    /// Spends a refresh token and issues the next one (rotation).
+    fn rotate_refresh_token(&self, presented: Option<&str>) -> Result<String, SimResponse> {
+        let mut state = self.lock();
+        let valid = presented.is_some_and(|t| state.refresh_tokens.remove(t));
+        if !valid {
+            return Err(oauth_error(
+                400,
+                "invalid_grant",
+                "the refresh token is invalid, expired or already used",
+            ));
+        }
+        let next = format!("wk_rt_{:032x}", rand::rng().random::<u128>());
+        state.refresh_tokens.insert(next.clone());
+        Ok(next)
     }
 
     /// `Ok(())` if the bearer token is valid and holds `scope`.

@@ -5,7 +5,7 @@ mod auth;
 mod groups;
 mod users;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -43,6 +43,8 @@ struct State {
     members: HashMap<String, BTreeSet<String>>,
     roles: Vec<WorkivaRole>,
     tokens: HashMap<String, Token>,
+    /// Refresh tokens still valid; each is good for one use.
+    refresh_tokens: HashSet<String>,
     next_seq: u64,
 }
 
@@ -110,6 +112,7 @@ impl PlatformSim {
             config,
             state: Mutex::new(State {
                 roles,
+                refresh_tokens: HashSet::from([super::SANDBOX_REFRESH_TOKEN.to_owned()]),
                 ..State::default()
             }),
         };
