@@ -679,3 +679,34 @@ async fn event_subscriptions_crud_and_https_only() {
         ErrorKind::NotFound
     );
 }
+
+#[tokio::test]
+async fn an_api_key_signs_in_without_a_session() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(4)
+        .start()
+        .await
+        .unwrap();
+    let client = WorkfrontClient::builder()
+        .base_url(sandbox.base_url())
+        .auth(workfront_client::WorkfrontAuth::ApiKey {
+            key: secrecy::SecretString::from(workfront_client::sandbox::SANDBOX_API_KEY),
+        })
+        .build()
+        .unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 4);
+    assert!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .all(|r| !r.path.ends_with("/login")),
+        "no session login"
+    );
+    assert!(!format!("{client:?}").contains(workfront_client::sandbox::SANDBOX_API_KEY));
+}

@@ -352,3 +352,121 @@ async fn updated_since_filter_polls_changes() {
         vec![user.id]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refresh_token_keeps_the_client_working_and_rotates() {
+    let sandbox = WorkivaSandbox::builder()
+        .seed_users(3)
+        .token_ttl(Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    // A client holding a refresh token from an authorization-code flow its
+    // service ran.
+    let client = workiva_client::WorkivaClient::builder()
+        .base_url(sandbox.base_url())
+        .client_id(workiva_client::sandbox::SANDBOX_CLIENT_ID)
+        .client_secret(secrecy::SecretString::from(
+            workiva_client::sandbox::SANDBOX_CLIENT_SECRET,
+        ))
+        .refresh_token(secrecy::SecretString::from(
+            workiva_client::sandbox::SANDBOX_REFRESH_TOKEN,
+        ))
+        .configure(|s| s.with_timeout(None).with_connect_timeout(None))
+        .token_refresh_skew(Duration::ZERO)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let users: Vec<_> = client
+            .list_users(&UserQuery::default())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(users.len(), 3);
+        // The access token expires; the next call needs a refresh, which
+        // only works with the refresh token the previous answer rotated in.
+        tokio::time::advance(Duration::from_secs(61)).await;
+    }
+    let log = sandbox.server().requests();
+    let grants: Vec<String> = log
+        .iter()
+        .filter(|r| r.path == "/iam/v1/oauth2/token")
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert_eq!(grants.len(), 3, "one refresh per expiry: {grants:?}");
+    assert!(
+        grants
+            .iter()
+            .all(|g| g.contains("grant_type=refresh_token"))
+    );
+    assert!(grants[0].contains("sandbox-refresh-token-0"));
+    assert!(
+        grants[1..]
+            .iter()
+            .all(|g| !g.contains("sandbox-refresh-token-0")),
+        "the rotated token was used, not the spent one"
+    );
+    assert_eq!(log.iter().filter(|r| r.status >= 400).count(), 0);
+    assert!(!format!("{client:?}").contains("sandbox-refresh-token"));
+}
+
+/// A caller's token source that counts its calls.
+struct Counted {
+    calls: std::sync::atomic::AtomicU32,
+    inner: identity_core::StaticToken,
+}
+
+#[async_trait::async_trait]
+impl identity_core::TokenSource for Counted {
+    async fn fetch_token(&self) -> identity_core::Result<identity_core::AccessToken> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.fetch_token().await
+    }
+}
+
+#[tokio::test]
+async fn a_callers_token_source_is_used_instead_of_fetching() {
+    let sandbox = WorkivaSandbox::builder()
+        .seed_users(2)
+        .seed_scim_users(2)
+        .start()
+        .await
+        .unwrap();
+    // The SCIM token, handed in by the caller rather than configured.
+    let source = std::sync::Arc::new(Counted {
+        calls: Default::default(),
+        inner: identity_core::StaticToken::new(secrecy::SecretString::from(
+            workiva_client::sandbox::SANDBOX_SCIM_TOKEN,
+        )),
+    });
+    let scim = workiva_client::scim::ScimClient::builder()
+        .base_url(sandbox.scim_base_url())
+        .token_source(source.clone())
+        .build()
+        .unwrap();
+    let users: Vec<_> = scim
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 2);
+    assert!(source.calls.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    // A Platform client with a caller's source never asks the token endpoint.
+    let platform = workiva_client::WorkivaClient::builder()
+        .base_url(sandbox.base_url())
+        .token_source(std::sync::Arc::new(identity_core::StaticToken::new(
+            secrecy::SecretString::from("not-a-token-the-sandbox-issued"),
+        )))
+        .build()
+        .unwrap();
+    let err = platform.get_user(&"usr_000001".into()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    assert!(
+        sandbox
+            .server()
+            .requests()
+            .iter()
+            .all(|r| r.path != "/iam/v1/oauth2/token"),
+        "the caller's token went out; no token was fetched"
+    );
+}
