@@ -230,22 +230,14 @@ impl UserDirectory for InMemoryDirectory {
             }
             state.next_id += 1;
             let id = UserId::new(format!("u{}", state.next_id));
-            let user = User {
-                id: id.clone(),
-                email: new_user.email.clone(),
-                username: new_user.username.clone(),
-                first_name: Some(new_user.first_name.clone()),
-                last_name: Some(new_user.last_name.clone()),
-                display_name: Some(new_user.display_name_or_default()),
-                active: new_user.active,
-                roles: Vec::new(),
-                groups: Vec::new(),
-                access_level: None,
-                updated_at: None,
-                raw: RawRecord::from_serialize(
-                    &json!({"id": id.as_str(), "email": new_user.email}),
-                ),
-            };
+            let mut user = User::new(id.clone(), new_user.email.clone());
+            user.username = new_user.username.clone();
+            user.first_name = Some(new_user.first_name.clone());
+            user.last_name = Some(new_user.last_name.clone());
+            user.display_name = Some(new_user.display_name_or_default());
+            user.active = new_user.active;
+            user.raw =
+                RawRecord::from_serialize(&json!({"id": id.as_str(), "email": new_user.email}));
             state.users.insert(id.clone(), user.clone());
             state.by_email.insert(key, id);
             Ok(user)

@@ -32,6 +32,7 @@ pub struct WorkfrontClientBuilder {
     count_first: bool,
     default_access_level: Option<String>,
     token_skew: Duration,
+    connection_name: Option<String>,
 }
 
 impl Default for WorkfrontClientBuilder {
@@ -46,6 +47,7 @@ impl Default for WorkfrontClientBuilder {
             count_first: false,
             default_access_level: None,
             token_skew: Duration::from_secs(60),
+            connection_name: None,
         }
     }
 }
@@ -148,6 +150,7 @@ impl WorkfrontClientBuilder {
         else {
             return Err(connection.wrong_kind(Kind::Workfront));
         };
+        self.connection_name = Some(connection.name.clone());
         let secret = |r: &SecretRef| r.resolve().map_err(|e| in_connection(connection, &e));
         self.auth = Some(match login {
             WorkfrontLogin::Session { username, password } => WorkfrontAuth::Session {
@@ -187,6 +190,13 @@ impl WorkfrontClientBuilder {
         self.auth(WorkfrontAuth::Tokens(source))
     }
 
+    /// Labels every user this client reads with a connection name
+    /// ([`User::connection`](identity_core::User)); set by `connection`.
+    pub fn connection_name(mut self, name: impl Into<String>) -> Self {
+        self.connection_name = Some(name.into());
+        self
+    }
+
     /// Validates the configuration and builds the client. Sends nothing.
     pub fn build(self) -> Result<WorkfrontClient> {
         let base_text = self
@@ -214,6 +224,7 @@ impl WorkfrontClientBuilder {
                 count_first: self.count_first,
                 default_access_level: self.default_access_level,
                 lookups: Mutex::new(HashMap::new()),
+                connection: self.connection_name,
             }),
         })
     }

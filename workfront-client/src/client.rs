@@ -55,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) count_first: bool,
     pub(crate) default_access_level: Option<String>,
     pub(crate) lookups: Mutex<HashMap<(&'static str, String), NamedObject>>,
+    /// The connection name users are labelled with.
+    pub(crate) connection: Option<String>,
 }
 
 /// A Workfront REST API client; cheap to clone.
@@ -86,6 +88,12 @@ pub struct ListOptions {
 }
 
 impl WorkfrontClient {
+    /// Labels a user read through this client with its connection name.
+    pub(crate) fn tag(&self, mut user: identity_core::User) -> identity_core::User {
+        user.connection.clone_from(&self.inner.connection);
+        user
+    }
+
     /// Starts a builder: the instance URL and one way to sign in (session
     /// login, Adobe IMS or an API key). Building sends nothing.
     ///

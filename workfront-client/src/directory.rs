@@ -122,22 +122,26 @@ impl UserDirectory for WorkfrontClient {
 
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
         self.search_pages::<Box<RawValue>>(&user_search(query), self.list_options())
-            .map(|page| page?.try_map(user_from_raw))
+            .map(|page| page?.try_map(|raw| user_from_raw(raw).map(|u| self.tag(u))))
             .boxed()
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {
-        self.get_user_record(id.as_str()).await.map(user)
+        self.get_user_record(id.as_str())
+            .await
+            .map(|record| self.tag(user(record)))
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
         let found = self.find_users_by_email(email).await?;
-        Ok(pick_account(found, email).map(user))
+        Ok(pick_account(found, email).map(|record| self.tag(user(record))))
     }
 
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
         let body = self.create_body(new_user).await?;
-        self.create_user_record(&body).await.map(user)
+        self.create_user_record(&body)
+            .await
+            .map(|record| self.tag(user(record)))
     }
 
     async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
@@ -145,7 +149,9 @@ impl UserDirectory for WorkfrontClient {
         if body.is_empty() {
             return self.get_user(id).await;
         }
-        self.update_user_record(id.as_str(), &body).await.map(user)
+        self.update_user_record(id.as_str(), &body)
+            .await
+            .map(|record| self.tag(user(record)))
     }
 
     async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
@@ -282,7 +288,7 @@ impl AccessDirectory for WorkfrontClient {
             },
         )
         .await
-        .map(user)
+        .map(|record| self.tag(user(record)))
     }
 
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
@@ -304,7 +310,7 @@ impl AccessDirectory for WorkfrontClient {
             },
         )
         .await
-        .map(user)
+        .map(|record| self.tag(user(record)))
     }
 }
 
@@ -366,7 +372,7 @@ impl BulkDirectory for WorkfrontClient {
                 .cloned()
                 .unwrap_or_default();
             let found = match pick_account(candidates, email) {
-                Some(found) => Ok(Some(user(found))),
+                Some(found) => Ok(Some(self.tag(user(found)))),
                 // An address stored with other capitals: `cieq` finds it.
                 None if email.trim() != normalize_email(email) => {
                     self.find_user_by_email(email).await

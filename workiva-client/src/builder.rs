@@ -29,6 +29,7 @@ pub struct WorkivaClientBuilder {
     token_skew: Duration,
     refresh_token: Option<SecretString>,
     token_source: Option<Arc<dyn TokenSource>>,
+    connection_name: Option<String>,
 }
 
 impl std::fmt::Debug for WorkivaClientBuilder {
@@ -60,6 +61,7 @@ impl Default for WorkivaClientBuilder {
             token_skew: Duration::from_secs(60),
             refresh_token: None,
             token_source: None,
+            connection_name: None,
         }
     }
 }
@@ -132,6 +134,7 @@ impl WorkivaClientBuilder {
         else {
             return Err(connection.wrong_kind(Kind::Workiva));
         };
+        self.connection_name = Some(connection.name.clone());
         if let Some(url) = &connection.base_url {
             self.base_url = url.clone();
         }
@@ -172,6 +175,13 @@ impl WorkivaClientBuilder {
         self
     }
 
+    /// Labels every user this client reads with a connection name
+    /// ([`User::connection`](identity_core::User)); set by `connection`.
+    pub fn connection_name(mut self, name: impl Into<String>) -> Self {
+        self.connection_name = Some(name.into());
+        self
+    }
+
     /// Validates the configuration and builds the client. Sends nothing.
     pub fn build(self) -> Result<WorkivaClient> {
         let base = parse_base_url(&self.base_url)?;
@@ -209,6 +219,7 @@ impl WorkivaClientBuilder {
                 base,
                 page_size: self.page_size,
                 roles: Mutex::new(None),
+                connection: self.connection_name,
             }),
         })
     }

@@ -57,6 +57,8 @@ pub(crate) struct Inner {
     pub(crate) base: Url,
     pub(crate) page_size: u32,
     pub(crate) roles: Mutex<Option<Arc<Vec<WorkivaRole>>>>,
+    /// The connection name users are labelled with.
+    pub(crate) connection: Option<String>,
 }
 
 /// A Workiva Platform API client; cheap to clone.
@@ -94,6 +96,12 @@ pub(crate) fn path<const N: usize>(rest: [&str; N]) -> Vec<String> {
 }
 
 impl WorkivaClient {
+    /// Labels a user read through this client with its connection name.
+    pub(crate) fn tag(&self, mut user: identity_core::User) -> identity_core::User {
+        user.connection.clone_from(&self.inner.connection);
+        user
+    }
+
     /// Starts a builder. Building sends nothing: the first call fetches a
     /// token with the client credentials.
     ///

@@ -25,12 +25,14 @@ impl UserDirectory for WorkivaClient {
             crate::client::path(["users"]),
             user_query(query),
         )
-        .map(|page| page?.try_map(convert::user_from_raw))
+        .map(|page| page?.try_map(|raw| convert::user_from_raw(raw).map(|u| self.tag(u))))
         .boxed()
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {
-        self.get_user_record(id.as_str()).await.map(convert::user)
+        self.get_user_record(id.as_str())
+            .await
+            .map(|record| self.tag(convert::user(record)))
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
@@ -48,7 +50,7 @@ impl UserDirectory for WorkivaClient {
                 if let Some(found) = page?
                     .items
                     .into_iter()
-                    .map(convert::user)
+                    .map(|record| self.tag(convert::user(record)))
                     .find(|u| u.has_email(email))
                 {
                     return Ok(Some(found));
@@ -61,7 +63,7 @@ impl UserDirectory for WorkivaClient {
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
         self.create_user_record(&convert::create_body(new_user))
             .await
-            .map(convert::user)
+            .map(|record| self.tag(convert::user(record)))
     }
 
     async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
@@ -73,7 +75,7 @@ impl UserDirectory for WorkivaClient {
             .patch_user_record(id.as_str(), &convert::patch_body(patch))
             .await?;
         if convert::is_complete(&echo) {
-            return Ok(convert::user(echo));
+            return Ok(self.tag(convert::user(echo)));
         }
         // A partial echo: read the whole record back.
         self.get_user(id).await
@@ -168,7 +170,7 @@ impl AccessDirectory for WorkivaClient {
             .as_ref()
             .is_some_and(|r| r.len() == merged.len())
         {
-            return Ok(convert::user(current));
+            return Ok(self.tag(convert::user(current)));
         }
         let body = UpdateUser {
             roles: Some(merged),
@@ -177,7 +179,7 @@ impl AccessDirectory for WorkivaClient {
         let echo = self.patch_user_record(user.as_str(), &body).await?;
         let mut record = current;
         record.merge(echo);
-        Ok(convert::user(record))
+        Ok(self.tag(convert::user(record)))
     }
 }
 

@@ -470,3 +470,65 @@ async fn a_callers_token_source_is_used_instead_of_fetching() {
         "the caller's token went out; no token was fetched"
     );
 }
+
+#[tokio::test]
+async fn users_know_the_connection_and_workspace_they_came_from() {
+    let sandbox = WorkivaSandbox::builder()
+        .seed_users(2)
+        .seed_scim_users(2)
+        .start()
+        .await
+        .unwrap();
+    let file = format!(
+        "[connections.workiva-emea]\nkind = \"workiva\"\nbase_url = \"{}\"\nclient_id = \"{}\"\nclient_secret_env = \"WORKIVA_TEST_EMEA_SECRET_UNSET\"\n",
+        sandbox.base_url(),
+        workiva_client::sandbox::SANDBOX_CLIENT_ID
+    );
+    let connections =
+        identity_core::connections::Connections::from_toml(&file, "identity.toml").unwrap();
+    let emea = connections.get("workiva-emea").unwrap();
+    // The secret is read when the client is built: unset, it is named.
+    let err = workiva_client::WorkivaClient::builder()
+        .connection(emea)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("connection workiva-emea (from identity.toml)")
+            && err.to_string().contains("WORKIVA_TEST_EMEA_SECRET_UNSET"),
+        "{err}"
+    );
+
+    let platform = sandbox
+        .client_builder()
+        .connection_name("workiva-emea")
+        .build()
+        .unwrap();
+    let users: Vec<_> = platform
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(
+        users.iter().all(|u| {
+            u.connection.as_deref() == Some("workiva-emea") && u.workspace_id.is_some()
+        })
+    );
+    let one = platform.get_user(&users[0].id).await.unwrap();
+    assert_eq!(one.connection.as_deref(), Some("workiva-emea"));
+
+    let scim = sandbox
+        .scim_client_builder()
+        .connection_name("scim-emea")
+        .build()
+        .unwrap();
+    let users: Vec<_> = scim
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(
+        users
+            .iter()
+            .all(|u| u.connection.as_deref() == Some("scim-emea"))
+    );
+}

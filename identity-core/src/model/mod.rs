@@ -263,20 +263,7 @@ mod tests {
 
     #[test]
     fn emails_compare_case_insensitively() {
-        let user = User {
-            id: UserId::new("1"),
-            email: "Jane.Doe@Example.com".into(),
-            username: None,
-            first_name: None,
-            last_name: None,
-            display_name: None,
-            active: true,
-            roles: vec![],
-            groups: vec![],
-            access_level: None,
-            updated_at: None,
-            raw: RawRecord::default(),
-        };
+        let user = User::new(UserId::new("1"), "Jane.Doe@Example.com");
         assert!(user.has_email(" jane.doe@example.COM"));
         assert_eq!(user.raw.value(), Value::Null);
     }

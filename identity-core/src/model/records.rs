@@ -43,6 +43,14 @@ pub struct User {
     /// parsed: the vendor's own string stays in [`raw`](Self::raw)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// The name of the connection the user was read from, when the client
+    /// was given one (`Connection`, or the builder's `connection_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    /// The workspace the account belongs to, where the vendor has
+    /// workspaces (Workiva).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
     /// The vendor's full record, unknown fields included.
     #[serde(default)]
     pub raw: RawRecord,
@@ -72,6 +80,8 @@ impl User {
             groups: Vec::new(),
             access_level: None,
             updated_at: None,
+            connection: None,
+            workspace_id: None,
             raw: RawRecord::default(),
         }
     }

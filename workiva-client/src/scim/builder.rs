@@ -23,6 +23,7 @@ pub struct ScimClientBuilder {
     settings: ClientSettings,
     page_size: u64,
     token_source: Option<Arc<dyn TokenSource>>,
+    connection_name: Option<String>,
 }
 
 impl std::fmt::Debug for ScimClientBuilder {
@@ -42,6 +43,7 @@ impl Default for ScimClientBuilder {
             settings: ClientSettings::with_default_timeout(Duration::from_secs(30)),
             page_size: DEFAULT_COUNT,
             token_source: None,
+            connection_name: None,
         }
     }
 }
@@ -91,6 +93,7 @@ impl ScimClientBuilder {
         let Settings::WorkivaScim { token } = &connection.settings else {
             return Err(connection.wrong_kind(Kind::WorkivaScim));
         };
+        self.connection_name = Some(connection.name.clone());
         if let Some(url) = &connection.base_url {
             self.base_url = Some(url.clone());
         }
@@ -103,6 +106,13 @@ impl ScimClientBuilder {
     /// of one fixed token.
     pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
         self.token_source = Some(source);
+        self
+    }
+
+    /// Labels every user this client reads with a connection name
+    /// ([`User::connection`](identity_core::User)); set by `connection`.
+    pub fn connection_name(mut self, name: impl Into<String>) -> Self {
+        self.connection_name = Some(name.into());
         self
     }
 
@@ -133,6 +143,7 @@ impl ScimClientBuilder {
                 base,
                 page_size: self.page_size,
                 config: OnceCell::new(),
+                connection: self.connection_name,
             }),
         })
     }

@@ -58,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) base: Url,
     pub(crate) page_size: u64,
     pub(crate) config: OnceCell<ServiceProviderConfig>,
+    /// The connection name users are labelled with.
+    pub(crate) connection: Option<String>,
 }
 
 /// A SCIM 2.0 client; cheap to clone.
@@ -75,6 +77,12 @@ impl std::fmt::Debug for ScimClient {
 }
 
 impl ScimClient {
+    /// Labels a user read through this client with its connection name.
+    pub(crate) fn tag(&self, mut user: identity_core::User) -> identity_core::User {
+        user.connection.clone_from(&self.inner.connection);
+        user
+    }
+
     /// Starts a builder: the SCIM base URL (any SCIM 2.0 server's) and its
     /// bearer token. Building sends nothing.
     ///

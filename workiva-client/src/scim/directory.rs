@@ -21,8 +21,9 @@ impl ScimClient {
     }
 
     fn list_users_filtered(&self, filter: Option<String>) -> ResultStream<'static, Page<User>> {
+        let client = self.clone();
         self.list_records::<ScimUser>("Users", filter)
-            .map_ok(|page| page.map(user))
+            .map_ok(move |page| page.map(|record| client.tag(user(record))))
             .boxed()
     }
 
@@ -67,7 +68,9 @@ impl UserDirectory for ScimClient {
     }
 
     async fn get_user(&self, id: &UserId) -> Result<User> {
-        self.get_user_record(id.as_str()).await.map(user)
+        self.get_user_record(id.as_str())
+            .await
+            .map(|record| self.tag(user(record)))
     }
 
     /// One look-up, `userName eq "…" or emails.value eq "…"` (users are
@@ -120,7 +123,9 @@ impl UserDirectory for ScimClient {
             groups: Vec::new(),
             extra: new_user.extra.clone().into_iter().collect(),
         };
-        self.create_user_record(&resource).await.map(user)
+        self.create_user_record(&resource)
+            .await
+            .map(|record| self.tag(user(record)))
     }
 
     async fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
@@ -128,7 +133,9 @@ impl UserDirectory for ScimClient {
         if ops.is_empty() {
             return self.get_user(id).await;
         }
-        self.patch_user_record(id.as_str(), ops).await.map(user)
+        self.patch_user_record(id.as_str(), ops)
+            .await
+            .map(|record| self.tag(user(record)))
     }
 
     async fn delete_user(&self, id: &UserId, confirm: &DeleteConfirmation) -> Result<()> {
