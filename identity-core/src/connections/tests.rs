@@ -210,3 +210,28 @@ fn secrets_resolve_from_files_and_name_what_is_missing() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_connections_ca_file_and_rate_limit_reach_the_client_settings() {
+    let all = env(&[
+        ("WORKIVA_CLIENT_ID", "id"),
+        ("WORKIVA_CLIENT_SECRET", "s"),
+        ("IDENTITY_CA_FILE", "/etc/corp-ca.pem"),
+    ])
+    .unwrap();
+    let settings = all
+        .get("workiva")
+        .unwrap()
+        .apply_settings(crate::ClientSettings::default());
+    assert_eq!(
+        settings.root_certificate_files,
+        [PathBuf::from("/etc/corp-ca.pem")]
+    );
+    assert!(settings.limiter.is_none());
+    let file = Connections::from_toml(GOOD, "identity.toml").unwrap();
+    let limited = file
+        .get("workiva-emea")
+        .unwrap()
+        .apply_settings(crate::ClientSettings::default());
+    assert!(limited.limiter.is_some());
+}
