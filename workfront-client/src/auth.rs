@@ -34,7 +34,7 @@ pub enum WorkfrontAuth {
         /// Password.
         password: SecretString,
     },
-    /// An API key, sent in the `apiKey` header of every request.
+    /// An API key, sent as the `apiKey` parameter of every request.
     ApiKey {
         /// The key.
         key: SecretString,
@@ -110,7 +110,7 @@ impl WorkfrontAuth {
             },
             WorkfrontAuth::ApiKey { key } => Auth {
                 cache: TokenCache::new(Arc::new(StaticToken::new(key)), skew),
-                scheme: AuthScheme::Header(HeaderName::from_static("apikey")),
+                scheme: AuthScheme::Query("apiKey"),
             },
             WorkfrontAuth::Ims {
                 client_id,

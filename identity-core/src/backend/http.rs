@@ -36,6 +36,15 @@ pub enum AuthScheme {
     Bearer,
     /// A named header carrying the raw value (e.g. `sessionID`).
     Header(HeaderName),
+    /// A query parameter carrying the raw value (e.g. `apiKey`); it never
+    /// reaches logs or errors, which carry paths without queries.
+    Query(&'static str),
+}
+
+/// How one request presents its credential.
+enum Presented {
+    Header(HeaderName, HeaderValue),
+    Query(&'static str, String),
 }
 
 /// A credential cache and how to present it.
@@ -48,18 +57,21 @@ pub struct Auth {
 }
 
 impl Auth {
-    fn header(&self, token: &CachedToken) -> Result<(HeaderName, HeaderValue)> {
+    fn present(&self, token: &CachedToken) -> Result<Presented> {
         let (name, text) = match &self.scheme {
             AuthScheme::Bearer => (
                 reqwest::header::AUTHORIZATION,
                 format!("Bearer {}", token.expose()),
             ),
             AuthScheme::Header(name) => (name.clone(), token.expose().to_owned()),
+            AuthScheme::Query(name) => {
+                return Ok(Presented::Query(name, token.expose().to_owned()));
+            }
         };
         let mut value = HeaderValue::from_str(&text)
             .map_err(|_| Error::config("credential contains characters not allowed in a header"))?;
         value.set_sensitive(true);
-        Ok((name, value))
+        Ok(Presented::Header(name, value))
     }
 }
 
@@ -468,8 +480,10 @@ impl HttpClient {
             builder = builder.timeout(timeout);
         }
         if let (Some(auth), Some(token)) = (&self.inner.auth, credential) {
-            let (name, value) = auth.header(token)?;
-            builder = builder.header(name, value);
+            builder = match auth.present(token)? {
+                Presented::Header(name, value) => builder.header(name, value),
+                Presented::Query(name, value) => builder.query(&[(name, value)]),
+            };
         }
         builder = match &request.body {
             Body::Empty => builder,
