@@ -236,6 +236,11 @@ impl UserDirectory for InMemoryDirectory {
             user.last_name = Some(new_user.last_name.clone());
             user.display_name = Some(new_user.display_name_or_default());
             user.active = new_user.active;
+            if let Some(name) = &new_user.access_level {
+                let level = pick_by_name(state.access_levels.iter(), name, |l| &l.name)
+                    .ok_or_else(|| Error::not_found(format!("access level {name:?}")))?;
+                user.access_level = Some(level.id.clone());
+            }
             user.raw =
                 RawRecord::from_serialize(&json!({"id": id.as_str(), "email": new_user.email}));
             state.users.insert(id.clone(), user.clone());

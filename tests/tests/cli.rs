@@ -1076,3 +1076,70 @@ async fn bad_connections_exit_2_naming_what_is_wrong() {
     );
     assert!(workiva.server().requests().is_empty(), "nothing was sent");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workfront_provision_creates_the_user_with_its_access_level_in_one_request() {
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let env = workfront_env(&sandbox); // default access level: Standard
+    let args = [
+        "--vendor",
+        "workfront",
+        "--email",
+        "lee@example.com",
+        "--first-name",
+        "Lee",
+        "--last-name",
+        "Park",
+        "--access-level",
+        "Light",
+        "--json",
+    ];
+    let out = run("provision", &args, &env).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let light = sandbox
+        .sim()
+        .rows("accesslevel")
+        .into_iter()
+        .find(|r| r["name"] == "Light")
+        .and_then(|r| r["ID"].as_str().map(str::to_owned))
+        .unwrap();
+    let user = sandbox
+        .users()
+        .into_iter()
+        .find(|r| r["emailAddr"] == "lee@example.com")
+        .unwrap();
+    assert_eq!(
+        user["accessLevelID"],
+        light.as_str(),
+        "the simulator holds Light"
+    );
+    let log = sandbox.server().requests();
+    let creates: Vec<_> = log
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/user"))
+        .collect();
+    assert_eq!(creates.len(), 1);
+    let body: Value = serde_json::from_slice(&creates[0].body).unwrap();
+    assert_eq!(
+        body["accessLevelID"],
+        light.as_str(),
+        "the level is in the create"
+    );
+    assert!(
+        log.iter().all(|r| r.method != "PUT"),
+        "no create-then-change: {:?}",
+        mutations(&log)
+    );
+    let doc = json(&out);
+    assert!(
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["change"] == "set_access_level" && c["access_level"] == "Light"),
+        "{doc}"
+    );
+    let again = run("provision", &args, &env).await;
+    assert_eq!(json(&again)["outcome"], "existing");
+    assert_eq!(json(&again)["changes"], serde_json::json!([]));
+}

@@ -71,7 +71,10 @@ impl WorkfrontClient {
     pub async fn create_body(&self, new_user: &NewUser) -> Result<CreateUser> {
         let mut extra: Map<String, Value> = new_user.extra.clone().into_iter().collect();
         let text = |value: Value| value.as_str().map(str::to_owned);
-        let level_name = extra.remove(ACCESS_LEVEL_NAME).and_then(text);
+        let level_name = extra
+            .remove(ACCESS_LEVEL_NAME)
+            .and_then(text)
+            .or_else(|| new_user.access_level.clone());
         let access_level_id = match extra.remove("accessLevelID").and_then(text) {
             Some(id) => id,
             None => {

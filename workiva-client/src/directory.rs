@@ -61,6 +61,7 @@ impl UserDirectory for WorkivaClient {
     }
 
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
+        new_user.refuse_access_level()?;
         self.create_user_record(&convert::create_body(new_user))
             .await
             .map(|record| self.tag(convert::user(record)))

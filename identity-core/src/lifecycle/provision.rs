@@ -257,7 +257,13 @@ async fn apply<D: Directory + ?Sized>(
     resolved: &Resolved,
 ) -> Result<ProvisionReport> {
     let mut changes = Vec::new();
-    let ensured = ensure_user(dir, &request.user).await?;
+    // The level goes into the create request itself where the directory
+    // takes it there (a billable license must not be wrong even briefly).
+    let mut new_user = request.user.clone();
+    if let Some(level) = &resolved.access_level {
+        new_user.access_level = Some(level.name.clone());
+    }
+    let ensured = ensure_user(dir, &new_user).await?;
     let outcome = match ensured {
         Ensured::Created(_) => {
             changes.push(Change::CreateUser {
@@ -287,13 +293,16 @@ async fn apply<D: Directory + ?Sized>(
             role: r.name.clone(),
         }));
     }
-    if let Some(level) = &resolved.access_level
-        && user.access_level.as_ref() != Some(&level.id)
-    {
-        user = dir.set_access_level(&user.id, &level.id).await?;
-        changes.push(Change::SetAccessLevel {
-            access_level: level.name.clone(),
-        });
+    if let Some(level) = &resolved.access_level {
+        let set_at_creation = user.access_level.as_ref() == Some(&level.id);
+        if !set_at_creation {
+            user = dir.set_access_level(&user.id, &level.id).await?;
+        }
+        if !set_at_creation || outcome == ProvisionOutcome::Created {
+            changes.push(Change::SetAccessLevel {
+                access_level: level.name.clone(),
+            });
+        }
     }
     if !changes.is_empty() {
         // Group changes are not on every vendor's user record: read it back.

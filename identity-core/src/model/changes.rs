@@ -30,6 +30,10 @@ pub struct NewUser {
     pub password: Option<SecretString>,
     /// SSO identity, where the directory maps one.
     pub sso_username: Option<String>,
+    /// Access level by name, for directories that set it in the create
+    /// request itself (Workfront); others set it right after creating, and
+    /// a directory without access levels refuses it.
+    pub access_level: Option<String>,
     /// Vendor-specific fields sent as they are.
     pub extra: BTreeMap<String, Value>,
 }
@@ -45,12 +49,24 @@ impl fmt::Debug for NewUser {
             .field("active", &self.active)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("sso_username", &self.sso_username)
+            .field("access_level", &self.access_level)
             .field("extra", &self.extra)
             .finish()
     }
 }
 
 impl NewUser {
+    /// Refuses an access level where the directory has none, before any
+    /// request (rather than creating the user without it).
+    pub fn refuse_access_level(&self) -> Result<()> {
+        match &self.access_level {
+            Some(_) => Err(Error::Unsupported {
+                operation: "access levels".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Starts a builder for a user with this email.
     pub fn builder(email: impl Into<String>) -> NewUserBuilder {
         NewUserBuilder {
@@ -63,6 +79,7 @@ impl NewUser {
                 active: true,
                 password: None,
                 sso_username: None,
+                access_level: None,
                 extra: BTreeMap::new(),
             },
         }
@@ -117,6 +134,11 @@ impl NewUserBuilder {
     /// Sets the SSO identity.
     pub fn sso_username(mut self, name: impl Into<String>) -> Self {
         self.user.sso_username = Some(name.into());
+        self
+    }
+    /// Creates the user with the access level of this name.
+    pub fn access_level(mut self, name: impl Into<String>) -> Self {
+        self.user.access_level = Some(name.into());
         self
     }
     /// Adds a vendor-specific field, sent as is.

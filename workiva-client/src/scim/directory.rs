@@ -99,6 +99,7 @@ impl UserDirectory for ScimClient {
     }
 
     async fn create_user(&self, new_user: &NewUser) -> Result<User> {
+        new_user.refuse_access_level()?;
         let resource = ScimUser {
             schemas: vec![USER_SCHEMA.into()],
             id: None,

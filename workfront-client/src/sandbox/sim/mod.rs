@@ -123,8 +123,9 @@ impl WorkfrontSim {
         }
     }
 
-    /// Every row of a table, for assertions.
-    pub(crate) fn rows(&self, table: &str) -> Vec<Map<String, Value>> {
+    /// Every row of a table (`user`, `group`, `accesslevel`, `role`), for
+    /// assertions.
+    pub fn rows(&self, table: &str) -> Vec<Map<String, Value>> {
         self.lock()
             .tables
             .get(table)
