@@ -1143,3 +1143,70 @@ async fn workfront_provision_creates_the_user_with_its_access_level_in_one_reque
     assert_eq!(json(&again)["outcome"], "existing");
     assert_eq!(json(&again)["changes"], serde_json::json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workfront_provision_with_two_groups_ends_in_both_and_a_rerun_changes_nothing() {
+    use identity_core::sandbox::SimInspect;
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let env = workfront_env(&sandbox);
+    let args = [
+        "--vendor",
+        "workfront",
+        "--email",
+        "kim@example.com",
+        "--first-name",
+        "Kim",
+        "--last-name",
+        "Lee",
+        "--group",
+        "Finance",
+        "--group",
+        "Engineering",
+        "--json",
+    ];
+    let first = run("provision", &args, &env).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let added: Vec<_> = json(&first)["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["change"] == "add_to_group")
+        .map(|c| c["group"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(added, ["Finance", "Engineering"]);
+    let group_id = |name: &str| {
+        sandbox
+            .sim()
+            .rows("group")
+            .into_iter()
+            .find(|r| r["name"] == name)
+            .and_then(|r| r["ID"].as_str().map(str::to_owned))
+            .unwrap()
+    };
+    let kim = sandbox
+        .sim()
+        .accounts()
+        .into_iter()
+        .find(|a| a.email == "kim@example.com")
+        .unwrap();
+    assert_eq!(
+        kim.groups,
+        [group_id("Finance"), group_id("Engineering")],
+        "home group Finance, other group Engineering, on the simulator"
+    );
+    let again = run("provision", &args, &env).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(json(&again)["outcome"], "existing");
+    assert_eq!(
+        json(&again)["changes"],
+        serde_json::json!([]),
+        "both already there"
+    );
+    let still = sandbox
+        .sim()
+        .accounts()
+        .into_iter()
+        .find(|a| a.email == "kim@example.com")
+        .unwrap();
+    assert_eq!(still.groups, kim.groups, "the re-run flipped nothing");
+}

@@ -17,14 +17,14 @@ use url::Url;
 
 use crate::builder::WorkfrontClientBuilder;
 use crate::search::{Modifier, Search};
-use crate::wire::{Count, CreateUser, Envelope, NamedObject, WorkfrontUser};
+use crate::wire::{Count, CreateUser, Envelope, NamedObject, NewUserLink, UserLink, WorkfrontUser};
 
 /// Default API version.
 pub const DEFAULT_API_VERSION: &str = "18.0";
 /// The largest `$$LIMIT` the API serves.
 pub const MAX_LIMIT: u32 = 2000;
 /// The user fields asked for by default.
-pub const USER_FIELDS: &str = "ID,username,emailAddr,firstName,lastName,title,isActive,accessLevelID,homeGroupID,roleID,ssoUsername,lastUpdateDate";
+pub const USER_FIELDS: &str = "ID,username,emailAddr,firstName,lastName,title,isActive,accessLevelID,homeGroupID,roleID,ssoUsername,lastUpdateDate,userGroups:groupID,userRoles:roleID";
 
 /// Workfront's error envelope `{"error": {"class", "message"}}`; a
 /// uniqueness failure (only `username` is unique) is a conflict.
@@ -286,6 +286,21 @@ impl WorkfrontClient {
         self.data(&request)
             .await
             .map_err(name_not_found(|| format!("Workfront user {id}")))
+    }
+
+    /// `POST /{usrgps|usrrol}`: a user's other group or other role.
+    pub async fn create_link(&self, obj_code: &str, link: &NewUserLink) -> Result<UserLink> {
+        let request = Request::new(Method::POST, self.api_path([obj_code]))
+            .query("fields", "ID,groupID,roleID")
+            .json(link)?;
+        self.data(&request).await
+    }
+
+    /// `DELETE /{usrgps|usrrol}/{id}`: removes one such link.
+    pub async fn delete_link(&self, obj_code: &str, id: &str) -> Result<()> {
+        let request = Request::new(Method::DELETE, self.api_path([obj_code, id]));
+        let _: serde_json::Value = self.data(&request).await?;
+        Ok(())
     }
 
     /// `DELETE /user/{id}`: permanent; the trait method demands confirmation.

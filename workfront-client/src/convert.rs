@@ -7,7 +7,7 @@ use identity_core::{
 };
 use serde_json::value::RawValue;
 
-use crate::wire::{NamedObject, UpdateUser, WorkfrontUser};
+use crate::wire::{NamedObject, UpdateUser, UserLink, WorkfrontUser};
 
 pub(crate) fn user(record: WorkfrontUser) -> User {
     let raw = RawRecord::from_serialize(&record);
@@ -23,6 +23,8 @@ pub(crate) fn user(record: WorkfrontUser) -> User {
         home_group_id: record.home_group_id,
         role_id: record.role_id,
         last_update_date: record.last_update_date,
+        user_groups: record.user_groups,
+        user_roles: record.user_roles,
     };
     fields.into_user(raw)
 }
@@ -47,6 +49,8 @@ struct Listed {
     #[serde(rename = "roleID")]
     role_id: Option<String>,
     last_update_date: Option<String>,
+    user_groups: Option<Vec<UserLink>>,
+    user_roles: Option<Vec<UserLink>>,
 }
 
 impl Listed {
@@ -57,13 +61,35 @@ impl Listed {
         user.last_name = self.last_name;
         user.display_name = self.name;
         user.active = self.is_active.unwrap_or(true);
-        user.roles = self.role_id.into_iter().map(RoleId::new).collect();
-        user.groups = self.home_group_id.into_iter().map(GroupId::new).collect();
+        // Home ∪ other groups, primary ∪ other roles: what the user holds.
+        let others = |links: Option<Vec<UserLink>>, pick: fn(UserLink) -> Option<String>| {
+            links.into_iter().flatten().filter_map(pick)
+        };
+        user.roles = unique(
+            self.role_id
+                .into_iter()
+                .chain(others(self.user_roles, |l| l.role_id)),
+        )
+        .map(RoleId::new)
+        .collect();
+        user.groups = unique(
+            self.home_group_id
+                .into_iter()
+                .chain(others(self.user_groups, |l| l.group_id)),
+        )
+        .map(GroupId::new)
+        .collect();
         user.access_level = self.access_level_id.map(AccessLevelId::new);
         user.updated_at = self.last_update_date.as_deref().and_then(time::parse);
         user.raw = raw;
         user
     }
+}
+
+/// The ids in order, without repeats.
+fn unique(ids: impl Iterator<Item = String>) -> impl Iterator<Item = String> {
+    let mut seen = std::collections::HashSet::new();
+    ids.filter(move |id| seen.insert(id.clone()))
 }
 
 /// A listed user, decoded in one pass with its record kept as received.

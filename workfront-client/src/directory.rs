@@ -23,7 +23,9 @@ use crate::batch::BatchOptions;
 use crate::client::{USER_FIELDS, WorkfrontClient};
 use crate::convert::{access_level, group, role, update_body, user, user_from_raw};
 use crate::search::{Modifier, Search};
-use crate::wire::{BatchOp, CreateUser, NamedObject, UpdateUser, WorkfrontUser};
+use crate::wire::{
+    BatchOp, CreateUser, NamedObject, NewUserLink, UpdateUser, UserLink, WorkfrontUser,
+};
 
 /// `NewUser::extra` key naming the access level of a new user by *name*.
 pub const ACCESS_LEVEL_NAME: &str = "accessLevel";
@@ -115,6 +117,21 @@ impl WorkfrontClient {
 #[derive(serde::Serialize)]
 struct NamedBody<'a> {
     name: &'a str,
+}
+
+/// The owner of a `USRGPS` link, as a member listing reads it.
+#[derive(serde::Deserialize)]
+struct LinkOwner {
+    #[serde(rename = "userID")]
+    user_id: String,
+}
+
+/// The user's other-group link to `group`, if any.
+fn other_link<'a>(user: &'a WorkfrontUser, group: &GroupId) -> Option<&'a UserLink> {
+    user.user_groups
+        .iter()
+        .flatten()
+        .find(|l| l.group_id.as_deref() == Some(group.as_str()))
 }
 
 #[async_trait]
@@ -209,6 +226,7 @@ impl GroupDirectory for WorkfrontClient {
             .fields(["ID"])
             .sort_asc("ID");
         let check = self.clone();
+        let group_id = group.clone();
         let group = group.clone();
         // An unknown group is an error, not an empty membership.
         let exists =
@@ -223,42 +241,74 @@ impl GroupDirectory for WorkfrontClient {
             })
             .map_ok(|ids| futures::stream::iter(ids.into_iter().map(Ok)))
             .try_flatten();
+        let links = Search::new("usrgps")
+            .filter("groupID", Modifier::Eq, group_id.as_str())
+            .fields(["userID"])
+            .sort_asc("ID");
+        let others = self
+            .search_pages::<LinkOwner>(&links, self.list_options())
+            .map_ok(|page| {
+                futures::stream::iter(
+                    page.items
+                        .into_iter()
+                        .map(|link| Ok(Some(UserId::new(link.user_id)))),
+                )
+            })
+            .try_flatten();
+        // A user whose home group is also an other group is listed once.
+        let mut seen = std::collections::HashSet::new();
         exists
             .chain(members)
-            .try_filter_map(|id| async move { Ok(id) })
+            .chain(others)
+            .try_filter_map(move |id| {
+                let fresh = id.filter(|id| seen.insert(id.clone()));
+                async move { Ok(fresh) }
+            })
             .boxed()
     }
 
+    /// Sets the home group when the user has none; otherwise adds an other
+    /// group (`POST /usrgps`). Never replaces the home group.
     async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
         let current = self.get_user_record(user.as_str()).await?;
-        if current.home_group_id.as_deref() == Some(group.as_str()) {
+        let held = other_link(&current, group).is_some()
+            || current.home_group_id.as_deref() == Some(group.as_str());
+        if held {
             return Ok(MembershipChange::AlreadyMember);
         }
         self.get_group(group).await?;
-        self.update_user_record(
-            user.as_str(),
-            &UpdateUser {
+        if current.home_group_id.is_none() {
+            let home = UpdateUser {
                 home_group_id: Some(Some(group.as_str().to_owned())),
                 ..UpdateUser::default()
-            },
-        )
-        .await?;
+            };
+            self.update_user_record(user.as_str(), &home).await?;
+        } else {
+            let link = NewUserLink {
+                user_id: user.as_str().to_owned(),
+                group_id: Some(group.as_str().to_owned()),
+                role_id: None,
+            };
+            self.create_link("usrgps", &link).await?;
+        }
         Ok(MembershipChange::Added)
     }
 
+    /// Clears the home group, or deletes the other-group link.
     async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
         let current = self.get_user_record(user.as_str()).await?;
+        if let Some(link) = other_link(&current, group) {
+            self.delete_link("usrgps", &link.id).await?;
+            return Ok(MembershipChange::Removed);
+        }
         if current.home_group_id.as_deref() != Some(group.as_str()) {
             return Ok(MembershipChange::NotMember);
         }
-        self.update_user_record(
-            user.as_str(),
-            &UpdateUser {
-                home_group_id: Some(None),
-                ..UpdateUser::default()
-            },
-        )
-        .await?;
+        let clear = UpdateUser {
+            home_group_id: Some(None),
+            ..UpdateUser::default()
+        };
+        self.update_user_record(user.as_str(), &clear).await?;
         Ok(MembershipChange::Removed)
     }
 }
@@ -277,21 +327,37 @@ impl AccessDirectory for WorkfrontClient {
 
     /// Workfront users have one primary job role (`roleID`): this sets it,
     /// so exactly one role may be given.
+    /// The first role becomes the primary one when the user has none; every
+    /// other missing role is added as an other role (`POST /usrrol`).
     async fn assign_roles(&self, user_id: &UserId, roles: &[RoleId]) -> Result<User> {
-        let [role] = roles else {
-            return Err(Error::invalid(
-                "a Workfront user has one primary job role: assign exactly one",
-            ));
-        };
-        self.update_user_record(
-            user_id.as_str(),
-            &UpdateUser {
-                role_id: Some(Some(role.as_str().to_owned())),
-                ..UpdateUser::default()
-            },
-        )
-        .await
-        .map(|record| self.tag(user(record)))
+        let mut current = self.get_user_record(user_id.as_str()).await?;
+        for role in roles {
+            let held = current.role_id.as_deref() == Some(role.as_str())
+                || current
+                    .user_roles
+                    .iter()
+                    .flatten()
+                    .any(|l| l.role_id.as_deref() == Some(role.as_str()));
+            if held {
+                continue;
+            }
+            if current.role_id.is_none() {
+                let primary = UpdateUser {
+                    role_id: Some(Some(role.as_str().to_owned())),
+                    ..UpdateUser::default()
+                };
+                current = self.update_user_record(user_id.as_str(), &primary).await?;
+            } else {
+                let link = NewUserLink {
+                    user_id: user_id.as_str().to_owned(),
+                    group_id: None,
+                    role_id: Some(role.as_str().to_owned()),
+                };
+                self.create_link("usrrol", &link).await?;
+                current = self.get_user_record(user_id.as_str()).await?;
+            }
+        }
+        Ok(self.tag(user(current)))
     }
 
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {

@@ -75,6 +75,12 @@ pub struct WorkfrontUser {
     /// Object code (`USER`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub obj_code: Option<String>,
+    /// Other groups (`USRGPS` links), besides the home group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_groups: Option<Vec<UserLink>>,
+    /// Other job roles (`USRROL` links), besides the primary role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_roles: Option<Vec<UserLink>>,
     /// Fields this model does not name (including references such as
     /// `accessLevel` when asked for with `accessLevel:name`).
     #[serde(flatten)]
@@ -96,6 +102,36 @@ pub struct NamedObject {
     /// Everything else.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// One of a user's other groups (`USRGPS`) or other roles (`USRROL`): the
+/// link's own id (to delete it) and the group's or role's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserLink {
+    /// The link's GUID (`DELETE /usrgps/{ID}` removes it).
+    #[serde(rename = "ID", default)]
+    pub id: String,
+    /// The group's GUID, for a `USRGPS` link.
+    #[serde(rename = "groupID", default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The role's GUID, for a `USRROL` link.
+    #[serde(rename = "roleID", default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
+}
+
+/// The body of `POST /usrgps` or `POST /usrrol`: a user's other group or
+/// role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewUserLink {
+    /// The user.
+    #[serde(rename = "userID")]
+    pub user_id: String,
+    /// The group, for `USRGPS`.
+    #[serde(rename = "groupID", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The role, for `USRROL`.
+    #[serde(rename = "roleID", skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
 }
 
 /// The body of `POST /user`.

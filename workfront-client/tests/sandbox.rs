@@ -710,3 +710,84 @@ async fn an_api_key_signs_in_without_a_session() {
     );
     assert!(!format!("{client:?}").contains(workfront_client::sandbox::SANDBOX_API_KEY));
 }
+
+#[tokio::test]
+async fn home_and_other_groups_and_roles_are_added_listed_and_removed() {
+    use identity_core::{AccessDirectory, GroupDirectory, MembershipChange};
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let jo = NewUser::builder("jo@example.com")
+        .first_name("Jo")
+        .last_name("March")
+        .build()
+        .unwrap();
+    let jo = client.create_user(&jo).await.unwrap();
+    let finance = client.resolve_group("Finance").await.unwrap();
+    let engineering = client.resolve_group("Engineering").await.unwrap();
+
+    assert_eq!(
+        client.add_member(&finance.id, &jo.id).await.unwrap(),
+        MembershipChange::Added
+    );
+    assert_eq!(
+        client.add_member(&engineering.id, &jo.id).await.unwrap(),
+        MembershipChange::Added
+    );
+    assert_eq!(
+        client.add_member(&engineering.id, &jo.id).await.unwrap(),
+        MembershipChange::AlreadyMember
+    );
+    let held = client.get_user(&jo.id).await.unwrap().groups;
+    assert_eq!(held, [finance.id.clone(), engineering.id.clone()]);
+    let row = sandbox
+        .users()
+        .into_iter()
+        .find(|r| r["emailAddr"] == "jo@example.com")
+        .unwrap();
+    assert_eq!(
+        row["homeGroupID"],
+        finance.id.as_str(),
+        "the home group stayed"
+    );
+    for group in [&finance, &engineering] {
+        let members: Vec<_> = client.list_members(&group.id).try_collect().await.unwrap();
+        assert!(members.contains(&jo.id), "{} lists jo", group.name);
+    }
+
+    assert_eq!(
+        client.remove_member(&engineering.id, &jo.id).await.unwrap(),
+        MembershipChange::Removed
+    );
+    assert!(
+        sandbox.sim().rows("usrgps").is_empty(),
+        "the link was deleted"
+    );
+    assert_eq!(
+        client.remove_member(&finance.id, &jo.id).await.unwrap(),
+        MembershipChange::Removed
+    );
+    assert_eq!(
+        client.remove_member(&finance.id, &jo.id).await.unwrap(),
+        MembershipChange::NotMember
+    );
+    assert!(client.get_user(&jo.id).await.unwrap().groups.is_empty());
+
+    let developer = client.resolve_role("Developer").await.unwrap();
+    let auditor = client.resolve_role("Auditor").await.unwrap();
+    let with_roles = client
+        .assign_roles(&jo.id, &[developer.id.clone(), auditor.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(with_roles.roles, [developer.id.clone(), auditor.id.clone()]);
+    assert_eq!(sandbox.sim().rows("usrrol").len(), 1, "one other role");
+    let again = client
+        .assign_roles(&jo.id, &[auditor.id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        again.roles.len(),
+        2,
+        "assigning a held role changes nothing"
+    );
+    assert_eq!(sandbox.sim().rows("usrrol").len(), 1);
+}

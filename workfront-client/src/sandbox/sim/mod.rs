@@ -159,18 +159,39 @@ fn is_version(segment: &str) -> bool {
 }
 
 impl SimInspect for WorkfrontSim {
+    /// Groups are the home group and the other groups (`USRGPS`); roles the
+    /// primary role and the other roles (`USRROL`).
     fn accounts(&self) -> Vec<SimAccount> {
         let text = |row: &Map<String, Value>, key: &str| {
             row.get(key).and_then(Value::as_str).map(str::to_owned)
         };
+        let links = |table: &str, field: &str| {
+            let mut by_user: std::collections::HashMap<String, Vec<String>> = Default::default();
+            for link in self.rows(table) {
+                if let (Some(user), Some(target)) = (text(&link, "userID"), text(&link, field)) {
+                    by_user.entry(user).or_default().push(target);
+                }
+            }
+            by_user
+        };
+        let (mut groups, mut roles) = (links("usrgps", "groupID"), links("usrrol", "roleID"));
         self.rows("user")
             .iter()
-            .map(|row| SimAccount {
-                id: text(row, "ID").unwrap_or_default(),
-                email: text(row, "emailAddr").unwrap_or_default(),
-                active: row.get("isActive").and_then(Value::as_bool).unwrap_or(true),
-                groups: text(row, "homeGroupID").into_iter().collect(),
-                roles: text(row, "roleID").into_iter().collect(),
+            .map(|row| {
+                let id = text(row, "ID").unwrap_or_default();
+                let held = |first: Option<String>, others: &mut std::collections::HashMap<String, Vec<String>>| {
+                    first
+                        .into_iter()
+                        .chain(others.remove(&id).unwrap_or_default())
+                        .collect()
+                };
+                SimAccount {
+                    email: text(row, "emailAddr").unwrap_or_default(),
+                    active: row.get("isActive").and_then(Value::as_bool).unwrap_or(true),
+                    groups: held(text(row, "homeGroupID"), &mut groups),
+                    roles: held(text(row, "roleID"), &mut roles),
+                    id,
+                }
             })
             .collect()
     }

@@ -166,6 +166,8 @@ impl WorkfrontSim {
                     return Err(failure(422, "name is required"));
                 }
             }
+            "usrgps" => Self::validate_link(state, &row, "groupID", "group")?,
+            "usrrol" => Self::validate_link(state, &row, "roleID", "role")?,
             _ => return Err(failure(405, format!("{table} cannot be created here"))),
         }
         row.insert("lastUpdateDate".into(), json!(now_rfc3339()));
@@ -178,6 +180,50 @@ impl WorkfrontSim {
             .unwrap_or(0);
         journal.prior.push((table, seq, None));
         Ok(id)
+    }
+
+    /// A user's other group or other role: both ends exist, and the link is
+    /// new.
+    fn validate_link(
+        state: &State,
+        row: &Map<String, Value>,
+        field: &str,
+        target: &str,
+    ) -> Result<(), Failure> {
+        let id_of = |key: &str| row.get(key).and_then(Value::as_str);
+        let (Some(user), Some(other)) = (id_of("userID"), id_of(field)) else {
+            return Err(failure(422, format!("userID and {field} are required")));
+        };
+        if Self::row(state, "user", user).is_none() {
+            return Err(failure(
+                422,
+                format!("invalid userID: {user} does not exist"),
+            ));
+        }
+        if Self::row(state, target, other).is_none() {
+            return Err(failure(
+                422,
+                format!("invalid {field}: {other} does not exist"),
+            ));
+        }
+        let table = if target == "group" {
+            "usrgps"
+        } else {
+            "usrrol"
+        };
+        let taken = state.tables.get(table).is_some_and(|t| {
+            t.rows.values().any(|r| {
+                r.get("userID").and_then(Value::as_str) == Some(user)
+                    && r.get(field).and_then(Value::as_str) == Some(other)
+            })
+        });
+        if taken {
+            return Err(failure(
+                422,
+                format!("user {user} already has {target} {other}"),
+            ));
+        }
+        Ok(())
     }
 
     /// `PUT /{code}/{id}`: merges the changes (a `null` removes a field).

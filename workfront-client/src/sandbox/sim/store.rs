@@ -9,11 +9,19 @@ use tokio::time::Instant;
 use super::WorkfrontSim;
 
 /// The object types the simulator stores.
-pub(super) const OBJ_CODES: [(&str, &str, u16); 4] = [
+pub(super) const OBJ_CODES: [(&str, &str, u16); 6] = [
     ("user", "USER", 0x05e7),
     ("group", "GROUP", 0x0960),
     ("accesslevel", "ACSLVL", 0x0ac1),
     ("role", "ROLE", 0x0701),
+    ("usrgps", "USRGPS", 0x05e6),
+    ("usrrol", "USRROL", 0x05e5),
+];
+
+/// A user's collections (`userGroups:groupID`): field → (table, owner field).
+const COLLECTIONS: [(&str, &str, &str); 2] = [
+    ("userGroups", "usrgps", "userID"),
+    ("userRoles", "usrrol", "userID"),
 ];
 
 /// `accessLevel:name` style references: field prefix → (id field, table).
@@ -143,6 +151,19 @@ impl WorkfrontSim {
                         out.insert(k.clone(), v.clone());
                     }
                 }
+            } else if let Some((collection, sub)) = field.split_once(':')
+                && let Some((_, table, owner)) =
+                    COLLECTIONS.iter().find(|(c, _, _)| *c == collection)
+            {
+                let id = row.get("ID").and_then(Value::as_str);
+                let items: Vec<Value> = tables.get(table).map_or_else(Vec::new, |t| {
+                    t.rows
+                        .values()
+                        .filter(|r| r.get(*owner).and_then(Value::as_str) == id)
+                        .map(|r| Self::render(tables, table, r, Some(sub)))
+                        .collect()
+                });
+                out.insert(collection.into(), Value::Array(items));
             } else if let Some((reference, _)) = field.split_once(':') {
                 let target = REFERENCES.iter().find(|(r, _, _)| *r == reference);
                 let value = target
