@@ -781,7 +781,7 @@ async fn home_and_other_groups_and_roles_are_added_listed_and_removed() {
     assert_eq!(with_roles.roles, [developer.id.clone(), auditor.id.clone()]);
     assert_eq!(sandbox.sim().rows("usrrol").len(), 1, "one other role");
     let again = client
-        .assign_roles(&jo.id, &[auditor.id.clone()])
+        .assign_roles(&jo.id, std::slice::from_ref(&auditor.id))
         .await
         .unwrap();
     assert_eq!(
