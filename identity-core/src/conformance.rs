@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use futures::TryStreamExt;
 use rand::Rng;
 
-use crate::directory::{GroupDirectory, UserDirectory};
+use crate::directory::{AccessDirectory, GroupDirectory, UserDirectory};
 use crate::ensure::{Ensured, ensure_user};
 use crate::error::ErrorKind;
 use crate::model::{
@@ -270,4 +270,43 @@ where
         dir.get_user(&user.id).await.unwrap().active,
         "leaving a group keeps the user"
     );
+}
+
+/// Roles are added and taken away one at a time, the others kept; removing
+/// a role not held changes nothing. For directories with roles; `first` and
+/// `second` are two role names the directory defines.
+pub async fn roles_are_added_and_removed<D>(dir: &D, first: &str, second: &str)
+where
+    D: UserDirectory + AccessDirectory + ?Sized,
+{
+    let user = create(dir, "roles").await;
+    let a = dir.resolve_role(first).await.expect("first role");
+    let b = dir.resolve_role(second).await.expect("second role");
+    dir.assign_roles(&user.id, &[a.id.clone(), b.id.clone()])
+        .await
+        .expect("assign two roles");
+    let held = |u: &User| u.roles.iter().cloned().collect::<HashSet<_>>();
+    let both = dir.get_user(&user.id).await.expect("read back");
+    assert_eq!(
+        held(&both),
+        [a.id.clone(), b.id.clone()].into_iter().collect(),
+        "both roles held"
+    );
+    dir.remove_role(&user.id, &a.id)
+        .await
+        .expect("remove one role");
+    let left = dir.get_user(&user.id).await.expect("read back");
+    assert_eq!(
+        held(&left),
+        [b.id.clone()].into_iter().collect(),
+        "the other kept"
+    );
+    dir.remove_role(&user.id, &a.id)
+        .await
+        .expect("removing a role not held is not an error");
+    dir.remove_role(&user.id, &b.id)
+        .await
+        .expect("remove the last");
+    let none = dir.get_user(&user.id).await.expect("read back");
+    assert!(none.roles.is_empty(), "no role left: {:?}", none.roles);
 }

@@ -143,6 +143,16 @@ pub trait AccessDirectory: Send + Sync {
     /// Gives the user these roles in addition to the ones held.
     async fn assign_roles(&self, user: &UserId, roles: &[RoleId]) -> Result<User>;
 
+    /// Takes one role away, keeping the others; the user as left. Not
+    /// holding it is not an error (nothing changes). Directories without
+    /// roles answer [`Error::Unsupported`].
+    async fn remove_role(&self, user: &UserId, role: &RoleId) -> Result<User> {
+        let _ = (user, role);
+        Err(Error::Unsupported {
+            operation: "removing roles".into(),
+        })
+    }
+
     /// Resolves an access level by name, where the directory has them.
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
         let _ = name;

@@ -61,6 +61,8 @@ pub enum Operation {
     RemoveMember,
     /// `assign_roles`.
     AssignRoles,
+    /// `remove_role`.
+    RemoveRole,
 }
 
 /// A failure a service inflicts on one call.
@@ -300,6 +302,11 @@ impl<D: AccessDirectory> AccessDirectory for FaultyDirectory<D> {
             self.inner.assign_roles(user, roles)
         })
         .await
+    }
+
+    async fn remove_role(&self, user: &UserId, role: &RoleId) -> Result<User> {
+        self.guarded(Operation::RemoveRole, || self.inner.remove_role(user, role))
+            .await
     }
 
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {

@@ -387,6 +387,13 @@ impl AccessDirectory for InMemoryDirectory {
         Ok(user.clone())
     }
 
+    async fn remove_role(&self, user: &UserId, role: &RoleId) -> Result<User> {
+        let mut state = self.lock();
+        let user = Self::user_mut(&mut state, user)?;
+        user.roles.retain(|held| held != role);
+        Ok(user.clone())
+    }
+
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
         let levels = self.lock().access_levels.clone();
         pick_by_name(levels, name, |l| &l.name)

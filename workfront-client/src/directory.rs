@@ -360,6 +360,29 @@ impl AccessDirectory for WorkfrontClient {
         Ok(self.tag(user(current)))
     }
 
+    /// The primary role is cleared (`roleID: null`); an other role's link
+    /// is deleted.
+    async fn remove_role(&self, user_id: &UserId, role: &RoleId) -> Result<User> {
+        let current = self.get_user_record(user_id.as_str()).await?;
+        let link = current
+            .user_roles
+            .iter()
+            .flatten()
+            .find(|l| l.role_id.as_deref() == Some(role.as_str()));
+        if let Some(link) = link {
+            self.delete_link("usrrol", &link.id).await?;
+        } else if current.role_id.as_deref() == Some(role.as_str()) {
+            let clear = UpdateUser {
+                role_id: Some(None),
+                ..UpdateUser::default()
+            };
+            self.update_user_record(user_id.as_str(), &clear).await?;
+        } else {
+            return Ok(self.tag(user(current)));
+        }
+        self.get_user(user_id).await
+    }
+
     async fn resolve_access_level(&self, name: &str) -> Result<AccessLevel> {
         self.lookup("accesslevel", name).await.map(access_level)
     }

@@ -46,6 +46,7 @@ async fn conformance_suite_passes_with_session_login() {
         .build()
         .unwrap();
     conformance::run_all(&client).await;
+    conformance::roles_are_added_and_removed(&client, "Developer", "Auditor").await;
 }
 
 #[tokio::test]

@@ -14,6 +14,25 @@ use crate::client::{WorkivaClient, user_query};
 use crate::convert;
 use crate::wire::{GroupChange, UpdateUser};
 
+impl WorkivaClient {
+    /// Sends the whole role array (the server replaces it) and merges the
+    /// partial echo into the record read before.
+    async fn put_roles(
+        &self,
+        current: crate::wire::WorkivaUser,
+        roles: Vec<String>,
+    ) -> Result<User> {
+        let body = UpdateUser {
+            roles: Some(roles),
+            ..UpdateUser::default()
+        };
+        let echo = self.patch_user_record(&current.id, &body).await?;
+        let mut record = current;
+        record.merge(echo);
+        Ok(self.tag(convert::user(record)))
+    }
+}
+
 #[async_trait]
 impl UserDirectory for WorkivaClient {
     fn directory_name(&self) -> &str {
@@ -173,14 +192,19 @@ impl AccessDirectory for WorkivaClient {
         {
             return Ok(self.tag(convert::user(current)));
         }
-        let body = UpdateUser {
-            roles: Some(merged),
-            ..UpdateUser::default()
-        };
-        let echo = self.patch_user_record(user.as_str(), &body).await?;
-        let mut record = current;
-        record.merge(echo);
-        Ok(self.tag(convert::user(record)))
+        self.put_roles(current, merged).await
+    }
+
+    /// Workiva's `PATCH` replaces the role array: send the held ones minus
+    /// this one.
+    async fn remove_role(&self, user: &UserId, role: &RoleId) -> Result<User> {
+        let current = self.get_user_record(user.as_str()).await?;
+        let held = current.roles.clone().unwrap_or_default();
+        if !held.iter().any(|r| r == role.as_str()) {
+            return Ok(self.tag(convert::user(current)));
+        }
+        let kept = held.into_iter().filter(|r| r != role.as_str()).collect();
+        self.put_roles(current, kept).await
     }
 }
 

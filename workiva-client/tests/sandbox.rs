@@ -27,6 +27,7 @@ async fn conformance_suite_passes_against_the_sandbox() {
         .unwrap();
     let client = sandbox.client_builder().page_size(7).build().unwrap();
     conformance::run_all(&client).await;
+    conformance::roles_are_added_and_removed(&client, "Auditor", "Report Viewer").await;
 }
 
 #[tokio::test]
