@@ -366,66 +366,60 @@ async fn open_sandboxes(names: &[String]) -> Result<Vec<Connection>, Failure> {
 
 async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
     let name = vendor.name();
-    match vendor {
+    let mut connection = Connection {
+        name: name.to_owned(),
+        directory: Box::new(identity_core::memory::InMemoryDirectory::new()),
+        sandbox: true,
+        _workiva: None,
+        _workfront: None,
+    };
+    let base_url = match vendor {
         Vendor::Workiva | Vendor::WorkivaScim => {
             let sandbox = WorkivaSandbox::builder()
                 .seed_users(SANDBOX_SEED_USERS)
                 .seed_scim_users(SANDBOX_SEED_USERS)
                 .start()
                 .await?;
-            let directory: Box<dyn Directory> = if vendor == Vendor::Workiva {
+            connection.directory = if vendor == Vendor::Workiva {
+                let builder = sandbox.client_builder().connection_name(name);
                 Box::new(
-                    sandbox
-                        .client_builder()
+                    builder
                         .configure(|s| s.with_retry(retry_policy()))
                         .build()?,
                 )
             } else {
+                let builder = sandbox.scim_client_builder().connection_name(name);
                 Box::new(
-                    sandbox
-                        .scim_client_builder()
+                    builder
                         .configure(|s| s.with_retry(retry_policy()))
                         .build()?,
                 )
             };
-            seed_demo_people(vendor, directory.as_ref()).await?;
-            note(&format!(
-                "{name}: using the embedded {name} sandbox at {} (simulated data)",
-                sandbox.base_url()
-            ));
-            Ok(Connection {
-                name: name.to_owned(),
-                directory,
-                sandbox: true,
-                _workiva: Some(sandbox),
-                _workfront: None,
-            })
+            let url = sandbox.base_url();
+            connection._workiva = Some(sandbox);
+            url
         }
         Vendor::Workfront => {
             let sandbox = WorkfrontSandbox::builder()
                 .seed_users(SANDBOX_SEED_USERS)
                 .start()
                 .await?;
-            let directory: Box<dyn Directory> = Box::new(
-                sandbox
-                    .client_builder()
+            let builder = sandbox.client_builder().connection_name(name);
+            connection.directory = Box::new(
+                builder
                     .configure(|s| s.with_retry(retry_policy()))
                     .build()?,
             );
-            seed_demo_people(vendor, directory.as_ref()).await?;
-            note(&format!(
-                "{name}: using the embedded {name} sandbox at {} (simulated data)",
-                sandbox.base_url()
-            ));
-            Ok(Connection {
-                name: name.to_owned(),
-                directory,
-                sandbox: true,
-                _workiva: None,
-                _workfront: Some(sandbox),
-            })
+            let url = sandbox.base_url();
+            connection._workfront = Some(sandbox);
+            url
         }
-    }
+    };
+    seed_demo_people(vendor, connection.directory.as_ref()).await?;
+    note(&format!(
+        "{name}: using the embedded {name} sandbox at {base_url} (simulated data)"
+    ));
+    Ok(connection)
 }
 
 /// A few people whose state differs between the sandboxes, so the access

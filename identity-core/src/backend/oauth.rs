@@ -69,20 +69,20 @@ impl TokenResponse {
     }
 }
 
-/// Posts a token request form and reads the answer; a 400 / 401 is the
-/// grant refused, said without the server's words about secrets.
+/// Posts a token request form: the access token, and a rotated refresh
+/// token if the server issued one. A 400 / 401 is the grant refused.
 async fn request_token(
     http: &HttpClient,
     token_path: &[String],
     form: Vec<(&str, &str)>,
     refused: &str,
-) -> Result<TokenResponse> {
+) -> Result<(AccessToken, Option<SecretString>)> {
     // Asking for a token twice is harmless, so a dropped answer is retried.
     let request = Request::new(Method::POST, token_path.iter().cloned())
         .form(form)
         .idempotency(Idempotency::MarkedSafe)
         .unauthenticated();
-    http.json(&request).await.map_err(|err| match err {
+    let response: TokenResponse = http.json(&request).await.map_err(|err| match err {
         Error::Unauthorized { reply, .. } | Error::Validation { reply, .. }
             if reply
                 .as_ref()
@@ -94,7 +94,12 @@ async fn request_token(
             }
         }
         other => other,
-    })
+    })?;
+    let lifetime = response.lifetime();
+    Ok((
+        AccessToken::new(response.access_token, lifetime),
+        response.refresh_token,
+    ))
 }
 
 impl ClientCredentials {
@@ -134,15 +139,14 @@ impl TokenSource for ClientCredentials {
         if !scope.is_empty() {
             form.push(("scope", scope.as_str()));
         }
-        let response = request_token(
+        let (token, _) = request_token(
             &self.http,
             &self.token_path,
             form,
             "the token endpoint refused the client credentials",
         )
         .await?;
-        let lifetime = response.lifetime();
-        Ok(AccessToken::new(response.access_token, lifetime))
+        Ok(token)
     }
 }
 
@@ -210,17 +214,16 @@ impl TokenSource for RefreshToken {
         if let Some(secret) = &self.client_secret {
             form.push(("client_secret", secret.expose_secret()));
         }
-        let response = request_token(
+        let (token, rotated) = request_token(
             &self.http,
             &self.token_path,
             form,
             "the token endpoint refused the refresh token",
         )
         .await?;
-        if let Some(rotated) = &response.refresh_token {
-            *self.current.lock().unwrap_or_else(|e| e.into_inner()) = rotated.clone();
+        if let Some(rotated) = rotated {
+            *self.current.lock().unwrap_or_else(|e| e.into_inner()) = rotated;
         }
-        let lifetime = response.lifetime();
-        Ok(AccessToken::new(response.access_token, lifetime))
+        Ok(token)
     }
 }
