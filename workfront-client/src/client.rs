@@ -24,7 +24,7 @@ pub const DEFAULT_API_VERSION: &str = "18.0";
 /// The largest `$$LIMIT` the API serves.
 pub const MAX_LIMIT: u32 = 2000;
 /// The user fields asked for by default.
-pub const USER_FIELDS: &str = "ID,username,emailAddr,firstName,lastName,title,isActive,accessLevelID,homeGroupID,roleID,ssoUsername,lastUpdateDate,userGroups:groupID,userRoles:roleID";
+pub const USER_FIELDS: &str = "ID,username,emailAddr,firstName,lastName,title,isActive,accessLevelID,homeGroupID,roleID,ssoUsername,lastUpdateDate,lastLoginDate,userGroups:groupID,userRoles:roleID";
 
 /// Workfront's error envelope `{"error": {"class", "message"}}`; a
 /// uniqueness failure (only `username` is unique) is a conflict.

@@ -23,6 +23,7 @@ pub(crate) fn user(record: WorkfrontUser) -> User {
         home_group_id: record.home_group_id,
         role_id: record.role_id,
         last_update_date: record.last_update_date,
+        last_login_date: record.last_login_date,
         user_groups: record.user_groups,
         user_roles: record.user_roles,
     };
@@ -49,6 +50,7 @@ struct Listed {
     #[serde(rename = "roleID")]
     role_id: Option<String>,
     last_update_date: Option<String>,
+    last_login_date: Option<String>,
     user_groups: Option<Vec<UserLink>>,
     user_roles: Option<Vec<UserLink>>,
 }
@@ -81,6 +83,7 @@ impl Listed {
         .collect();
         user.access_level = self.access_level_id.map(AccessLevelId::new);
         user.updated_at = self.last_update_date.as_deref().and_then(time::parse);
+        user.last_login_at = self.last_login_date.as_deref().and_then(time::parse);
         user.raw = raw;
         user
     }

@@ -792,3 +792,25 @@ async fn home_and_other_groups_and_roles_are_added_listed_and_removed() {
     );
     assert_eq!(sandbox.sim().rows("usrrol").len(), 1);
 }
+
+#[tokio::test]
+async fn last_login_is_fetched_and_typed() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(10)
+        .start()
+        .await
+        .unwrap();
+    let users: Vec<_> = sandbox
+        .client()
+        .unwrap()
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 10);
+    for user in &users {
+        // The seeded active people signed in; user9 (inactive) never did.
+        assert_eq!(user.last_login_at.is_some(), user.active, "{}", user.email);
+        assert!(user.updated_at.is_some());
+    }
+}

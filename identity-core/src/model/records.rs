@@ -43,6 +43,10 @@ pub struct User {
     /// parsed: the vendor's own string stays in [`raw`](Self::raw)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// The last sign-in, where the app reports it (`None` there: never
+    /// signed in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_at: Option<Timestamp>,
     /// The name of the connection the user was read from, when the client
     /// was given one (`Connection`, or the builder's `connection_name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,6 +84,7 @@ impl User {
             groups: Vec::new(),
             access_level: None,
             updated_at: None,
+            last_login_at: None,
             connection: None,
             workspace_id: None,
             raw: RawRecord::default(),

@@ -117,6 +117,8 @@ impl WorkfrontSim {
                 "accessLevelID": standard,
                 "homeGroupID": if person.in_finance { finance.clone() } else { None },
                 "lastUpdateDate": stamp,
+                // Active people have signed in; the inactive never did.
+                "lastLoginDate": if person.active { Some(stamp.clone()) } else { None },
             }));
             row.retain(|_, v| !v.is_null());
             Self::insert(&mut state, "user", row);
