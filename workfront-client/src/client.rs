@@ -9,7 +9,7 @@ use identity_core::ResultStream;
 use identity_core::backend::classify::{ErrorClassifier, default_error, message_from_body};
 use identity_core::backend::http::{HeaderMap, HttpClient, Method, Request};
 use identity_core::backend::paginate::{OffsetPlan, offset_pages};
-use identity_core::{Error, Page, Result, pick_by_name};
+use identity_core::{Error, Idempotency, Page, Result, pick_by_name};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
@@ -25,6 +25,10 @@ pub const DEFAULT_API_VERSION: &str = "18.0";
 pub const MAX_LIMIT: u32 = 2000;
 /// The user fields asked for by default.
 pub const USER_FIELDS: &str = "ID,username,emailAddr,firstName,lastName,title,isActive,accessLevelID,homeGroupID,roleID,ssoUsername,lastUpdateDate,lastLoginDate,userGroups:groupID,userRoles:roleID";
+
+/// The longest URL a read is sent as a `GET`; longer ones go as `POST`
+/// with `method=GET` (servers and proxies refuse URLs of around 8 KiB).
+pub const MAX_URL_BYTES: usize = 8_000;
 
 /// Workfront's error envelope `{"error": {"class", "message"}}`; a
 /// uniqueness failure (only `username` is unique) is a conflict.
@@ -179,14 +183,41 @@ impl WorkfrontClient {
         Ok(self.inner.http.json::<Envelope<T>>(request).await?.data)
     }
 
+    /// A read of `path` with these parameters: a `GET`, or, when the URL
+    /// would pass [`MAX_URL_BYTES`] (long `in` lists), a `POST` with
+    /// `method=GET` and the parameters form-encoded, as the API accepts.
+    pub(crate) fn read_request(&self, path: Vec<String>, params: Vec<(String, String)>) -> Request {
+        let encoded: usize = params
+            .iter()
+            .map(|(k, v)| {
+                url::form_urlencoded::byte_serialize(k.as_bytes()).count()
+                    + url::form_urlencoded::byte_serialize(v.as_bytes()).count()
+                    + 2
+            })
+            .sum();
+        let url_bytes = self.inner.base.as_str().len()
+            + path.iter().map(|p| p.len() + 1).sum::<usize>()
+            + encoded;
+        if url_bytes <= MAX_URL_BYTES {
+            return Request::get(path).queries(params);
+        }
+        let form = params
+            .into_iter()
+            .chain([("method".to_owned(), "GET".to_owned())]);
+        Request::new(Method::POST, path)
+            .form(form)
+            // A read sent as POST: repeating it changes nothing.
+            .idempotency(Idempotency::MarkedSafe)
+    }
+
     /// `GET {objCode}/count`.
     pub async fn count(&self, search: &Search) -> Result<u64> {
-        let request = Request::get(self.api_path([search.obj_code(), "count"])).queries(
-            search
-                .query_pairs()
-                .into_iter()
-                .filter(|(k, _)| k != "fields"),
-        );
+        let params = search
+            .query_pairs()
+            .into_iter()
+            .filter(|(k, _)| k != "fields")
+            .collect();
+        let request = self.read_request(self.api_path([search.obj_code(), "count"]), params);
         Ok(self.data::<Count>(&request).await?.count)
     }
 
@@ -214,13 +245,13 @@ impl WorkfrontClient {
                 concurrency: options.concurrency,
                 known_total,
             };
-            let base = Request::get(client.api_path([search.obj_code(), "search"]))
-                .queries(search.query_pairs());
+            let path = client.api_path([search.obj_code(), "search"]);
+            let params = search.query_pairs();
             Ok::<_, Error>(offset_pages(plan, move |first, limit| {
-                let request = base
-                    .clone()
-                    .query("$$FIRST", first.to_string())
-                    .query("$$LIMIT", limit.to_string());
+                let mut page = params.clone();
+                page.push(("$$FIRST".into(), first.to_string()));
+                page.push(("$$LIMIT".into(), limit.to_string()));
+                let request = client.read_request(path.clone(), page);
                 let client = client.clone();
                 async move { client.data::<Vec<T>>(&request).await }
             }))

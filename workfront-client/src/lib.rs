@@ -60,6 +60,8 @@ pub mod wire;
 
 pub use auth::{DEFAULT_IMS_URL, IMS_SCOPES, WorkfrontAuth};
 pub use builder::WorkfrontClientBuilder;
-pub use client::{DEFAULT_API_VERSION, ListOptions, MAX_LIMIT, USER_FIELDS, WorkfrontClient};
+pub use client::{
+    DEFAULT_API_VERSION, ListOptions, MAX_LIMIT, MAX_URL_BYTES, USER_FIELDS, WorkfrontClient,
+};
 pub use convert::update_body;
 pub use directory::{ACCESS_LEVEL_NAME, HOME_GROUP_NAME};

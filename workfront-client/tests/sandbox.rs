@@ -814,3 +814,60 @@ async fn last_login_is_fetched_and_typed() {
         assert!(user.updated_at.is_some());
     }
 }
+
+#[tokio::test]
+async fn a_search_too_long_for_a_url_is_posted_with_method_get() {
+    use identity_core::BulkDirectory;
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let long = |n: usize| {
+        format!("a-rather-long-mailbox-name-for-person-number-{n:04}@departments.example.com")
+    };
+    for n in 0..3 {
+        let user = NewUser::builder(long(n))
+            .first_name("Long")
+            .last_name("Address")
+            .build()
+            .unwrap();
+        client.create_user(&user).await.unwrap();
+    }
+    // 100 long addresses, some in upper case (looked up as given and
+    // lower-cased): far past 8 000 bytes as a query string.
+    let emails: Vec<String> = (0..100)
+        .map(|n| {
+            if n % 2 == 0 {
+                long(n)
+            } else {
+                long(n).to_uppercase()
+            }
+        })
+        .collect();
+    sandbox.server().clear_requests();
+    let found = client.find_users_by_emails(&emails, 2).await;
+    assert_eq!(found.len(), 100);
+    let hits: Vec<_> = found
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f, Ok(Some(_))))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(hits, [0, 1, 2], "the three that exist, whatever their case");
+    let searches: Vec<_> = sandbox
+        .server()
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/user/search"))
+        .collect();
+    let posted: Vec<_> = searches.iter().filter(|r| r.method == "POST").collect();
+    assert!(!posted.is_empty(), "the long searches went as POST");
+    for search in &posted {
+        assert!(search.query.len() < 200, "parameters left the URL");
+        assert!(String::from_utf8_lossy(&search.body).contains("method=GET"));
+    }
+    for search in searches.iter().filter(|r| r.method == "GET") {
+        assert!(
+            search.query.len() < workfront_client::MAX_URL_BYTES,
+            "only short searches stay GET"
+        );
+    }
+}
