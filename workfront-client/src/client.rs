@@ -190,9 +190,12 @@ impl WorkfrontClient {
         let encoded: usize = params
             .iter()
             .map(|(k, v)| {
-                url::form_urlencoded::byte_serialize(k.as_bytes()).count()
-                    + url::form_urlencoded::byte_serialize(v.as_bytes()).count()
-                    + 2
+                let len = |text: &str| {
+                    url::form_urlencoded::byte_serialize(text.as_bytes())
+                        .map(str::len)
+                        .sum::<usize>()
+                };
+                len(k) + len(v) + 2
             })
             .sum();
         let url_bytes = self.inner.base.as_str().len()
