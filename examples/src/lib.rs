@@ -226,6 +226,17 @@ impl OneApp {
 }
 
 impl Connection {
+    /// Ends what the client holds open (a Workfront session), best effort:
+    /// a failure is a note on stderr, not the command's failure.
+    pub async fn close(self) {
+        if let Err(err) = self.directory.close().await {
+            note(&format!(
+                "{}: could not close the session: {err}",
+                self.name
+            ));
+        }
+    }
+
     /// Labels a JSON document with the app (`vendor`, the name used since
     /// the first release, and `app`) and, on a sandbox, `"sandbox": true`.
     pub fn label(&self, doc: &mut serde_json::Value) {

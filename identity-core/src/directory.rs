@@ -34,6 +34,13 @@ pub trait UserDirectory: Send + Sync {
     /// A short name for logs and reports (e.g. `memory`, `workfront`).
     fn directory_name(&self) -> &str;
 
+    /// Ends what the client holds open on the server (a Workfront session),
+    /// best effort and idempotent: call it when done. The default has
+    /// nothing to end.
+    async fn close(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Lists users page by page, in server order.
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>>;
 

@@ -207,6 +207,10 @@ impl<D: UserDirectory> UserDirectory for FaultyDirectory<D> {
         self.inner.directory_name()
     }
 
+    async fn close(&self) -> Result<()> {
+        self.inner.close().await
+    }
+
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
         self.inner.list_user_pages(query)
     }

@@ -100,13 +100,14 @@ fn workfront_env(sandbox: &WorkfrontSandbox) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Requests that change state (token and login requests excluded).
+/// Requests that change state (token, login and logout requests excluded).
 fn mutations(log: &[LoggedRequest]) -> Vec<String> {
     log.iter()
         .filter(|r| r.method != "GET")
         .filter(|r| {
             !r.path.ends_with("/oauth2/token")
                 && !r.path.ends_with("/login")
+                && !r.path.ends_with("/logout")
                 && !r.path.ends_with("/ims/token/v3")
         })
         .map(|r| format!("{} {}", r.method, r.path))
@@ -1209,4 +1210,47 @@ async fn workfront_provision_with_two_groups_ends_in_both_and_a_rerun_changes_no
         .find(|a| a.email == "kim@example.com")
         .unwrap();
     assert_eq!(still.groups, kim.groups, "the re-run flipped nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workfront_sessions_are_logged_out_when_a_binary_ends_even_on_failure() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(3)
+        .start()
+        .await
+        .unwrap();
+    let env = workfront_env(&sandbox);
+    let ok = run(
+        "deprovision",
+        &["--vendor", "workfront", "--email", "user0@example.com"],
+        &env,
+    )
+    .await;
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let failed = run(
+        "provision",
+        &[
+            "--vendor",
+            "workfront",
+            "--email",
+            "x@example.com",
+            "--first-name",
+            "X",
+            "--last-name",
+            "Y",
+            "--group",
+            "No Such Group",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let report = run("access-report", &["--format", "json"], &env).await;
+    assert!(report.status.success(), "{}", stderr(&report));
+    let log = sandbox.server().requests();
+    let logins = log.iter().filter(|r| r.path.ends_with("/login")).count();
+    let logouts = log.iter().filter(|r| r.path.ends_with("/logout")).count();
+    assert_eq!(logins, 3, "one session per run");
+    assert_eq!(logouts, 3, "every session it opened was logged out");
+    assert_eq!(sandbox.sim().open_sessions(), 0);
 }

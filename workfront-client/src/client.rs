@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use identity_core::ResultStream;
 use identity_core::backend::classify::{ErrorClassifier, default_error, message_from_body};
-use identity_core::backend::http::{HeaderMap, HttpClient, Method, Request};
+use identity_core::backend::http::{AuthScheme, HeaderMap, HttpClient, Method, Request};
 use identity_core::backend::paginate::{OffsetPlan, offset_pages};
 use identity_core::{Error, Idempotency, Page, Result, pick_by_name};
 use serde::Serialize;
@@ -335,6 +335,24 @@ impl WorkfrontClient {
         let request = Request::new(Method::DELETE, self.api_path([obj_code, id]));
         let _: serde_json::Value = self.data(&request).await?;
         Ok(())
+    }
+
+    /// Ends the session (`POST /logout`) if this client signed in with one
+    /// and holds it; nothing otherwise. The next call signs in again.
+    pub async fn logout(&self) -> Result<()> {
+        let Some(auth) = self.inner.http.auth() else {
+            return Ok(());
+        };
+        let session = matches!(&auth.scheme, AuthScheme::Header(name) if name == "sessionid");
+        if !session || !auth.cache.is_holding().await {
+            return Ok(());
+        }
+        let request = Request::new(Method::POST, self.api_path(["logout"]))
+            // Logging out twice is harmless.
+            .idempotency(Idempotency::MarkedSafe);
+        let outcome = self.inner.http.send(&request).await.map(drop);
+        auth.cache.forget().await;
+        outcome
     }
 
     /// `DELETE /user/{id}`: permanent; the trait method demands confirmation.

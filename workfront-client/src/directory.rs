@@ -140,6 +140,10 @@ impl UserDirectory for WorkfrontClient {
         "workfront"
     }
 
+    async fn close(&self) -> Result<()> {
+        self.logout().await
+    }
+
     fn list_user_pages(&self, query: &UserQuery) -> ResultStream<'_, Page<User>> {
         self.search_pages::<Box<RawValue>>(&user_search(query), self.list_options())
             .map(|page| page?.try_map(|raw| user_from_raw(raw).map(|u| self.tag(u))))

@@ -63,7 +63,12 @@ async fn run(args: Args) -> Result<(), Failure> {
         .iter()
         .map(|c| (c.name.as_str(), c.directory.as_ref()))
         .collect();
-    let graph = build_graph(&dirs).await?;
+    let graph = build_graph(&dirs).await;
+    drop(dirs);
+    for connection in connections {
+        connection.close().await;
+    }
+    let graph = graph?;
     match args.format {
         Format::Json => print_json(&serde_json::json!({
             "outcome": "ok",

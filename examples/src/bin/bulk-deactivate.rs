@@ -54,61 +54,66 @@ async fn run(args: Args) -> Result<(), Failure> {
         ))
     })?;
     let connection = args.app.open().await?;
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(emails.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let request = BulkDeactivateRequest::new(emails)
-        .concurrency(usize::from(args.concurrency))
-        .dry_run(args.dry_run);
-    let report = bulk_deactivate(connection.directory.as_ref(), &request, &|n| {
-        bar.inc(n as u64)
-    })
-    .await;
-    bar.finish_and_clear();
-    let failed = report.summary.failed;
-    if args.json {
-        let mut doc = serde_json::to_value(&report).unwrap_or_default();
-        doc["outcome"] = serde_json::json!(if failed == 0 { "completed" } else { "failed" });
-        connection.label(&mut doc);
-        print_json(&doc);
-    } else {
-        for result in &report.results {
-            let outcome = serde_json::to_value(result.outcome).unwrap_or_default();
-            let outcome = outcome.as_str().unwrap_or("");
-            match (&result.error, result.outcome) {
-                (Some(error), BulkOutcome::Failed) => {
-                    say(&format!("{}\t{outcome}\t{error}", result.email))
-                }
-                _ => say(&format!("{}\t{outcome}", result.email)),
+    let outcome = async {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(emails.len() as u64);
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed}") {
+                bar.set_style(style);
             }
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let request = BulkDeactivateRequest::new(emails)
+            .concurrency(usize::from(args.concurrency))
+            .dry_run(args.dry_run);
+        let report = bulk_deactivate(connection.directory.as_ref(), &request, &|n| {
+            bar.inc(n as u64)
+        })
+        .await;
+        bar.finish_and_clear();
+        let failed = report.summary.failed;
+        if args.json {
+            let mut doc = serde_json::to_value(&report).unwrap_or_default();
+            doc["outcome"] = serde_json::json!(if failed == 0 { "completed" } else { "failed" });
+            connection.label(&mut doc);
+            print_json(&doc);
+        } else {
+            for result in &report.results {
+                let outcome = serde_json::to_value(result.outcome).unwrap_or_default();
+                let outcome = outcome.as_str().unwrap_or("");
+                match (&result.error, result.outcome) {
+                    (Some(error), BulkOutcome::Failed) => {
+                        say(&format!("{}\t{outcome}\t{error}", result.email))
+                    }
+                    _ => say(&format!("{}\t{outcome}", result.email)),
+                }
+            }
+            let s = report.summary;
+            let mut line = format!(
+                "deactivated={} already_inactive={} not_found={} failed={}",
+                s.deactivated, s.already_inactive, s.not_found, s.failed
+            );
+            if args.dry_run {
+                line.push_str(&format!(
+                    " would_deactivate={} (dry run)",
+                    s.would_deactivate
+                ));
+            }
+            say(&line);
         }
-        let s = report.summary;
-        let mut line = format!(
-            "deactivated={} already_inactive={} not_found={} failed={}",
-            s.deactivated, s.already_inactive, s.not_found, s.failed
-        );
-        if args.dry_run {
-            line.push_str(&format!(
-                " would_deactivate={} (dry run)",
-                s.would_deactivate
-            ));
+        if failed > 0 {
+            return Err(Failure {
+                message: format!(
+                    "{failed} of {} users could not be deactivated",
+                    report.results.len()
+                ),
+                code: EXIT_FAILURE,
+            });
         }
-        say(&line);
+        Ok(())
     }
-    if failed > 0 {
-        return Err(Failure {
-            message: format!(
-                "{failed} of {} users could not be deactivated",
-                report.results.len()
-            ),
-            code: EXIT_FAILURE,
-        });
-    }
-    Ok(())
+    .await;
+    connection.close().await;
+    outcome
 }

@@ -53,29 +53,34 @@ async fn run(args: Args) -> Result<(), Failure> {
     }
     identity_core::validate_email(&args.email).map_err(|e| Failure::usage(e.to_string()))?;
     let connection = args.app.open().await?;
-    let request = if args.delete {
-        DeprovisionRequest::delete(&args.email)
-    } else {
-        DeprovisionRequest::deactivate(&args.email)
-    };
-    let report = deprovision(
-        connection.directory.as_ref(),
-        &request.dry_run(args.dry_run),
-    )
-    .await?;
-    if args.json {
-        let mut doc = serde_json::to_value(&report).unwrap_or_default();
-        connection.label(&mut doc);
-        print_json(&doc);
-    } else {
-        let what = match (report.outcome, report.dry_run) {
-            (DeprovisionOutcome::Deactivated, false) => "deactivated",
-            (DeprovisionOutcome::Deactivated, true) => "would be deactivated",
-            (DeprovisionOutcome::AlreadyInactive, _) => "was already inactive",
-            (DeprovisionOutcome::Deleted, false) => "deleted permanently",
-            (DeprovisionOutcome::Deleted, true) => "would be deleted permanently",
+    let outcome = async {
+        let request = if args.delete {
+            DeprovisionRequest::delete(&args.email)
+        } else {
+            DeprovisionRequest::deactivate(&args.email)
         };
-        say(&format!("{}: {} {what}", connection.name, args.email));
+        let report = deprovision(
+            connection.directory.as_ref(),
+            &request.dry_run(args.dry_run),
+        )
+        .await?;
+        if args.json {
+            let mut doc = serde_json::to_value(&report).unwrap_or_default();
+            connection.label(&mut doc);
+            print_json(&doc);
+        } else {
+            let what = match (report.outcome, report.dry_run) {
+                (DeprovisionOutcome::Deactivated, false) => "deactivated",
+                (DeprovisionOutcome::Deactivated, true) => "would be deactivated",
+                (DeprovisionOutcome::AlreadyInactive, _) => "was already inactive",
+                (DeprovisionOutcome::Deleted, false) => "deleted permanently",
+                (DeprovisionOutcome::Deleted, true) => "would be deleted permanently",
+            };
+            say(&format!("{}: {} {what}", connection.name, args.email));
+        }
+        Ok(())
     }
-    Ok(())
+    .await;
+    connection.close().await;
+    outcome
 }

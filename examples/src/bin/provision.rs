@@ -60,30 +60,35 @@ async fn run(args: Args) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::usage(e.to_string()))?;
     let connection = args.app.open().await?;
-    let request = ProvisionRequest::new(user)
-        .groups(args.groups)
-        .roles(args.roles)
-        .access_level(args.access_level)
-        .dry_run(args.dry_run);
-    let report = provision(connection.directory.as_ref(), &request).await?;
-    if args.json {
-        let mut doc = serde_json::to_value(&report).unwrap_or_default();
-        connection.label(&mut doc);
-        print_json(&doc);
-    } else {
-        let verb = match (report.dry_run, report.outcome) {
-            (true, identity_core::lifecycle::ProvisionOutcome::Created) => "would be created",
-            (_, identity_core::lifecycle::ProvisionOutcome::Created) => "created",
-            (_, identity_core::lifecycle::ProvisionOutcome::Existing) => "already exists",
-        };
-        say(&format!("{}: {} {verb}", connection.name, args.email));
-        for change in &report.changes {
-            let line = serde_json::to_value(change).unwrap_or_default();
-            let prefix = if report.dry_run { "would" } else { "done" };
-            say(&format!("  {prefix}: {}", describe(&line)));
+    let outcome = async {
+        let request = ProvisionRequest::new(user)
+            .groups(args.groups)
+            .roles(args.roles)
+            .access_level(args.access_level)
+            .dry_run(args.dry_run);
+        let report = provision(connection.directory.as_ref(), &request).await?;
+        if args.json {
+            let mut doc = serde_json::to_value(&report).unwrap_or_default();
+            connection.label(&mut doc);
+            print_json(&doc);
+        } else {
+            let verb = match (report.dry_run, report.outcome) {
+                (true, identity_core::lifecycle::ProvisionOutcome::Created) => "would be created",
+                (_, identity_core::lifecycle::ProvisionOutcome::Created) => "created",
+                (_, identity_core::lifecycle::ProvisionOutcome::Existing) => "already exists",
+            };
+            say(&format!("{}: {} {verb}", connection.name, args.email));
+            for change in &report.changes {
+                let line = serde_json::to_value(change).unwrap_or_default();
+                let prefix = if report.dry_run { "would" } else { "done" };
+                say(&format!("  {prefix}: {}", describe(&line)));
+            }
         }
+        Ok(())
     }
-    Ok(())
+    .await;
+    connection.close().await;
+    outcome
 }
 
 fn describe(change: &serde_json::Value) -> String {

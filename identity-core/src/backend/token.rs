@@ -106,6 +106,17 @@ impl TokenCache {
         }
     }
 
+    /// Whether a token is held (fresh or not).
+    pub async fn is_holding(&self) -> bool {
+        self.slot.lock().await.current.is_some()
+    }
+
+    /// Forgets the held token (after the server ended it, e.g. a logout):
+    /// the next call fetches a new one.
+    pub async fn forget(&self) {
+        self.slot.lock().await.current = None;
+    }
+
     /// How many times the source has been asked for a token.
     pub async fn refresh_count(&self) -> u64 {
         self.slot.lock().await.refreshes

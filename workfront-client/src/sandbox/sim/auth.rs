@@ -51,6 +51,17 @@ impl WorkfrontSim {
         )
     }
 
+    /// `POST /logout`: ends the caller's session.
+    pub(super) fn logout(state: &mut State, req: &SimRequest) -> SimResponse {
+        if let Some(session) = req
+            .header("sessionid")
+            .or_else(|| req.query_get("sessionID"))
+        {
+            state.sessions.remove(session);
+        }
+        SimResponse::json(200, &json!({"data": {"success": true}}))
+    }
+
     pub(super) fn ims_token(&self, req: &SimRequest) -> SimResponse {
         let request = match check_client_credentials(
             req,

@@ -125,6 +125,16 @@ impl WorkfrontSim {
         }
     }
 
+    /// Sessions currently open (logged in, not logged out or expired).
+    pub fn open_sessions(&self) -> usize {
+        let now = tokio::time::Instant::now();
+        self.lock()
+            .sessions
+            .values()
+            .filter(|exp| **exp > now)
+            .count()
+    }
+
     /// Every row of a table (`user`, `group`, `accesslevel`, `role`), for
     /// assertions.
     pub fn rows(&self, table: &str) -> Vec<Map<String, Value>> {
@@ -256,6 +266,9 @@ impl SimService for WorkfrontSim {
         let mut state = self.lock();
         if !self.authorized(&mut state, req) {
             return render_failure(failure(401, "You are not currently logged in"));
+        }
+        if method == "POST" && path == ["logout"] {
+            return Self::logout(&mut state, req);
         }
         let outcome = if method == "POST" && path == ["batch"] {
             self.batch(&mut state, req)
