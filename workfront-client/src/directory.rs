@@ -24,7 +24,7 @@ use crate::client::{USER_FIELDS, WorkfrontClient};
 use crate::convert::{access_level, group, role, update_body, user, user_from_raw};
 use crate::search::{Modifier, Search};
 use crate::wire::{
-    BatchOp, CreateUser, NamedObject, NewUserLink, UpdateUser, UserLink, WorkfrontUser,
+    BatchOp, CreateUser, NamedObject, NewUserLink, UpdateUser, UserLink, UserProfile, WorkfrontUser,
 };
 
 /// `NewUser::extra` key naming the access level of a new user by *name*.
@@ -108,6 +108,7 @@ impl WorkfrontClient {
             is_active: (!new_user.active).then_some(false),
             password: new_user.password.clone(),
             sso_username: new_user.sso_username.clone(),
+            profile: UserProfile::default(),
             extra,
         })
     }

@@ -60,6 +60,28 @@ pub struct WorkfrontUser {
     /// Company GUID.
     #[serde(rename = "companyID", default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
+    /// Work phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Mobile phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile_phone_number: Option<String>,
+    /// Time zone, e.g. `America/Denver`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Locale, e.g. `en_US`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Hourly cost rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_hour: Option<f64>,
+    /// Schedule GUID.
+    #[serde(
+        rename = "scheduleID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub schedule_id: Option<String>,
     /// Primary job role GUID.
     #[serde(rename = "roleID", default, skip_serializing_if = "Option::is_none")]
     pub role_id: Option<String>,
@@ -134,6 +156,38 @@ pub struct NewUserLink {
     pub role_id: Option<String>,
 }
 
+/// The profile fields of a user the guide lists, typed for create and
+/// update (only those set are sent).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UserProfile {
+    /// Job title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Work phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Mobile phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mobile_phone_number: Option<String>,
+    /// Time zone, e.g. `America/Denver`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Locale, e.g. `en_US`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Hourly cost rate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_per_hour: Option<f64>,
+    /// Schedule GUID.
+    #[serde(rename = "scheduleID", skip_serializing_if = "Option::is_none")]
+    pub schedule_id: Option<String>,
+    /// Company GUID.
+    #[serde(rename = "companyID", skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+}
+
 /// The body of `POST /user`.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -165,9 +219,34 @@ pub struct CreateUser {
     /// SSO identity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_username: Option<String>,
+    /// Profile fields (title, phones, time zone, locale, cost, schedule,
+    /// company).
+    #[serde(flatten)]
+    pub profile: UserProfile,
     /// Other fields, sent as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl CreateUser {
+    /// A user with the fields the guide requires; set the rest (profile,
+    /// home group, password, ...) on the value.
+    pub fn new(
+        username: impl Into<String>,
+        email_addr: impl Into<String>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        access_level_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            username: username.into(),
+            email_addr: email_addr.into(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            access_level_id: access_level_id.into(),
+            ..Self::default()
+        }
+    }
 }
 
 fn expose_password<S: serde::Serializer>(
@@ -208,6 +287,16 @@ pub struct UpdateUser {
     /// New primary job role GUID, or `Some(None)` to clear it.
     #[serde(rename = "roleID", skip_serializing_if = "Option::is_none")]
     pub role_id: Option<Option<String>>,
+    /// New login name (unique in the instance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// New SSO identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_username: Option<String>,
+    /// Profile fields (title, phones, time zone, locale, cost, schedule,
+    /// company).
+    #[serde(flatten)]
+    pub profile: UserProfile,
     /// Other fields, sent as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

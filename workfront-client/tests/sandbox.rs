@@ -871,3 +871,47 @@ async fn a_search_too_long_for_a_url_is_posted_with_method_get() {
         );
     }
 }
+
+#[tokio::test]
+async fn profile_fields_are_typed_both_ways() {
+    use workfront_client::wire::{CreateUser, UserProfile};
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let standard = client.lookup("accesslevel", "Standard").await.unwrap();
+    let mut profile = UserProfile::default();
+    profile.title = Some("Controller".into());
+    profile.time_zone = Some("Europe/Berlin".into());
+    profile.cost_per_hour = Some(87.5);
+    let mut new = CreateUser::new("ana", "ana@example.com", "Ana", "Silva", standard.id);
+    new.profile = profile;
+    let created = client.create_user_record(&new).await.unwrap();
+    assert_eq!(created.title.as_deref(), Some("Controller"));
+    assert_eq!(created.time_zone.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(created.cost_per_hour, Some(87.5));
+
+    let mut change = UpdateUser::default();
+    change.profile.phone_number = Some("+49 30 1234".into());
+    change.profile.locale = Some("de_DE".into());
+    let updated = client
+        .update_user_record(&created.id, &change)
+        .await
+        .unwrap();
+    assert_eq!(updated.phone_number.as_deref(), Some("+49 30 1234"));
+    assert_eq!(updated.locale.as_deref(), Some("de_DE"));
+    assert_eq!(
+        updated.title.as_deref(),
+        Some("Controller"),
+        "untouched fields kept"
+    );
+    let put = sandbox
+        .server()
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "PUT")
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&put.body).unwrap(),
+        json!({"phoneNumber": "+49 30 1234", "locale": "de_DE"}),
+        "only the fields set are sent"
+    );
+}
