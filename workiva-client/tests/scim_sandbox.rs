@@ -139,3 +139,62 @@ async fn wrong_token_is_unauthorized_and_never_shown() {
     assert_eq!(err.kind(), identity_core::ErrorKind::Unauthorized);
     assert!(!format!("{err} {err:?} {client:?}").contains("scim-canary-0xdead"));
 }
+
+#[tokio::test]
+async fn discovery_content_type_and_location_follow_rfc_7644() {
+    use identity_core::backend::http::{Method, Request};
+    let sandbox = WorkivaSandbox::builder().start().await.unwrap();
+    let client = sandbox.scim_client().unwrap();
+    let get = |path: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .http()
+                .send(&Request::get([path]))
+                .await
+                .unwrap()
+        }
+    };
+    let types = get("ResourceTypes").await;
+    assert_eq!(
+        types.headers.get("content-type").unwrap(),
+        "application/scim+json"
+    );
+    let types: serde_json::Value = types.json().unwrap();
+    let names: Vec<_> = types["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["User", "Group"]);
+    let schemas: serde_json::Value = get("Schemas").await.json().unwrap();
+    assert!(
+        schemas["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == "urn:ietf:params:scim:schemas:core:2.0:User")
+    );
+
+    let created = client
+        .http()
+        .send(
+            &Request::new(Method::POST, ["Users"])
+                .json(&serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": "loc@example.com",
+                }))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.status, 201);
+    let location = created.headers.get("location").unwrap().to_str().unwrap();
+    let body: serde_json::Value = created.json().unwrap();
+    let id = body["id"].as_str().unwrap();
+    assert!(
+        location.starts_with("http://") && location.ends_with(&format!("/scim/v2/Users/{id}")),
+        "{location}"
+    );
+}

@@ -123,10 +123,11 @@ impl SimResponse {
         }
     }
 
-    /// Adds a header.
+    /// Sets a header, replacing one of the same name.
     #[must_use]
     pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
         if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.retain(|(existing, _)| *existing != name);
             self.headers.push((name, value));
         }
         self

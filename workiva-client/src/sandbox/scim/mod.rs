@@ -1,6 +1,7 @@
 //! A SCIM 2.0 simulator (RFC 7644) at `/scim/v2`, with a static bearer token:
 //! the state and the router here, filters, PATCH and the resources beside it.
 
+mod discovery;
 mod filter;
 mod patch;
 mod resources;
@@ -9,7 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use identity_core::sandbox::{
-    SimAccount, SimInspect, SimRequest, SimResponse, SimService, now_rfc3339, seed_person,
+    HeaderName, SimAccount, SimInspect, SimRequest, SimResponse, SimService, now_rfc3339,
+    seed_person,
 };
 use serde_json::{Value, json};
 
@@ -130,6 +132,8 @@ impl ScimSim {
                     "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer token"}],
                 }),
             ),
+            ("GET", ["ResourceTypes"]) => discovery::resource_types(),
+            ("GET", ["Schemas"]) => discovery::schemas(),
             ("GET", [kind @ ("Users" | "Groups")]) => self.list(&state, *kind == "Users", req),
             ("POST", [kind @ ("Users" | "Groups")]) => {
                 Self::create(&mut state, *kind == "Users", req)
@@ -184,10 +188,19 @@ impl SimService for ScimSim {
         req.after(&["scim", "v2"]).is_some()
     }
 
+    /// Every answer with a body is `application/scim+json` (RFC 7644 §3.1).
     fn handle(&self, req: &SimRequest) -> SimResponse {
-        match req.after(&["scim", "v2"]) {
+        let response = match req.after(&["scim", "v2"]) {
             Some(rest) => self.route(req, &rest),
             None => scim_error(404, None, "no route"),
+        };
+        if response.body.is_empty() {
+            response
+        } else {
+            response.with_header(
+                HeaderName::from_static("content-type"),
+                "application/scim+json",
+            )
         }
     }
 }

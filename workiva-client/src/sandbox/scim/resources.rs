@@ -1,6 +1,6 @@
 //! `/Users` and `/Groups`: list, create, read, replace, patch, delete.
 
-use identity_core::sandbox::{SimRequest, SimResponse, now_rfc3339};
+use identity_core::sandbox::{HeaderName, SimRequest, SimResponse, now_rfc3339};
 use serde_json::{Value, json};
 
 use super::filter::{matches, parse_filter};
@@ -79,7 +79,13 @@ impl ScimSim {
             return scim_error(400, Some("invalidValue"), "displayName is required");
         }
         let created = Self::insert(state, user, body);
-        SimResponse::json(201, &created)
+        // The new resource's address, absolute when the request named its host.
+        let path = created["meta"]["location"].as_str().unwrap_or_default();
+        let location = match req.header("host") {
+            Some(host) => format!("http://{host}{path}"),
+            None => path.to_owned(),
+        };
+        SimResponse::json(201, &created).with_header(HeaderName::from_static("location"), &location)
     }
 
     /// `GET`, `PUT`, `PATCH` or `DELETE` on `/Users/{id}` or `/Groups/{id}`.
