@@ -147,13 +147,7 @@ async fn discovery_content_type_and_location_follow_rfc_7644() {
     let client = sandbox.scim_client().unwrap();
     let get = |path: &'static str| {
         let client = client.clone();
-        async move {
-            client
-                .http()
-                .send(&Request::get([path]))
-                .await
-                .unwrap()
-        }
+        async move { client.http().send(&Request::get([path])).await.unwrap() }
     };
     let types = get("ResourceTypes").await;
     assert_eq!(
@@ -197,4 +191,51 @@ async fn discovery_content_type_and_location_follow_rfc_7644() {
         location.starts_with("http://") && location.ends_with(&format!("/scim/v2/Users/{id}")),
         "{location}"
     );
+}
+
+#[tokio::test]
+async fn attribute_selection_and_post_search() {
+    use identity_core::backend::http::{Method, Request};
+    let sandbox = WorkivaSandbox::builder()
+        .seed_scim_users(5)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.scim_client().unwrap();
+    let listed: serde_json::Value = client
+        .http()
+        .json(&Request::get(["Users"]).query("excludedAttributes", "name,emails"))
+        .await
+        .unwrap();
+    for user in listed["Resources"].as_array().unwrap() {
+        assert!(
+            user.get("name").is_none() && user.get("emails").is_none(),
+            "{user}"
+        );
+        assert!(user.get("id").is_some() && user.get("userName").is_some());
+    }
+    let only: serde_json::Value = client
+        .http()
+        .json(&Request::get(["Users"]).query("attributes", "userName"))
+        .await
+        .unwrap();
+    let first = &only["Resources"][0];
+    assert!(
+        first.get("active").is_none() && first.get("userName").is_some(),
+        "{first}"
+    );
+    let found: serde_json::Value = client
+        .http()
+        .json(
+            &Request::new(Method::POST, ["Users", ".search"])
+                .json(&serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                    "filter": "userName eq \"user2@example.com\"",
+                }))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["userName"], "user2@example.com");
 }

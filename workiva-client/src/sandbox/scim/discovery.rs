@@ -19,8 +19,27 @@ fn list(resources: &[Value]) -> SimResponse {
     )
 }
 
-/// `GET /ResourceTypes`.
-pub(super) fn resource_types() -> SimResponse {
+/// `GET /ResourceTypes` (`id: None`) or `/ResourceTypes/{id}`.
+pub(super) fn resource_types(id: Option<&str>) -> SimResponse {
+    one_or_all(resource_type_list(), id)
+}
+
+/// `GET /Schemas` (`id: None`) or `/Schemas/{id}`.
+pub(super) fn schemas(id: Option<&str>) -> SimResponse {
+    one_or_all(schema_list(), id)
+}
+
+fn one_or_all(items: Vec<Value>, id: Option<&str>) -> SimResponse {
+    match id {
+        None => list(&items),
+        Some(id) => match items.into_iter().find(|item| item["id"] == id) {
+            Some(item) => SimResponse::json(200, &item),
+            None => super::scim_error(404, None, format!("{id} not found")),
+        },
+    }
+}
+
+fn resource_type_list() -> Vec<Value> {
     let resource = |id: &str, endpoint: &str, schema: &str| {
         json!({
             "schemas": [RESOURCE_TYPE], "id": id, "name": id, "endpoint": endpoint,
@@ -28,10 +47,10 @@ pub(super) fn resource_types() -> SimResponse {
             "meta": {"resourceType": "ResourceType", "location": format!("/scim/v2/ResourceTypes/{id}")},
         })
     };
-    list(&[
+    vec![
         resource("User", "/Users", USER_SCHEMA),
         resource("Group", "/Groups", GROUP_SCHEMA),
-    ])
+    ]
 }
 
 /// One attribute of a schema.
@@ -43,8 +62,7 @@ fn attribute(name: &str, kind: &str, required: bool, multi: bool) -> Value {
     })
 }
 
-/// `GET /Schemas`.
-pub(super) fn schemas() -> SimResponse {
+fn schema_list() -> Vec<Value> {
     let mut name = attribute("name", "complex", false, false);
     name["subAttributes"] = json!([
         attribute("givenName", "string", false, false),
@@ -64,7 +82,7 @@ pub(super) fn schemas() -> SimResponse {
             "meta": {"resourceType": "Schema", "location": format!("/scim/v2/Schemas/{id}")},
         })
     };
-    list(&[
+    vec![
         schema(
             USER_SCHEMA,
             "User",
@@ -81,5 +99,5 @@ pub(super) fn schemas() -> SimResponse {
             "Group",
             vec![attribute("displayName", "string", true, false), members],
         ),
-    ])
+    ]
 }

@@ -132,9 +132,22 @@ impl ScimSim {
                     "authenticationSchemes": [{"type": "oauthbearertoken", "name": "Bearer token"}],
                 }),
             ),
-            ("GET", ["ResourceTypes"]) => discovery::resource_types(),
-            ("GET", ["Schemas"]) => discovery::schemas(),
-            ("GET", [kind @ ("Users" | "Groups")]) => self.list(&state, *kind == "Users", req),
+            ("GET", ["ResourceTypes"]) => discovery::resource_types(None),
+            ("GET", ["ResourceTypes", id]) => discovery::resource_types(Some(id)),
+            ("GET", ["Schemas"]) => discovery::schemas(None),
+            ("GET", ["Schemas", id]) => discovery::schemas(Some(id)),
+            (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas", ..]) => scim_error(
+                405,
+                None,
+                format!("{} is not supported on {}", req.method, req.path),
+            ),
+            ("POST", [".search"]) => self.search(&state, None, req),
+            ("POST", [kind @ ("Users" | "Groups"), ".search"]) => {
+                self.search(&state, Some(*kind == "Users"), req)
+            }
+            ("GET", [kind @ ("Users" | "Groups")]) => {
+                self.list(&state, Some(*kind == "Users"), req)
+            }
             ("POST", [kind @ ("Users" | "Groups")]) => {
                 Self::create(&mut state, *kind == "Users", req)
             }

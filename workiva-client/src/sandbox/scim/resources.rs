@@ -8,7 +8,8 @@ use super::{MAX_RESULTS, ScimSim, State, scim_error};
 use crate::scim::wire::{GROUP_SCHEMA, LIST_RESPONSE, USER_SCHEMA};
 
 impl ScimSim {
-    pub(super) fn list(&self, state: &State, user: bool, req: &SimRequest) -> SimResponse {
+    /// Lists users (`Some(true)`), groups (`Some(false)`) or both (`None`).
+    pub(super) fn list(&self, state: &State, user: Option<bool>, req: &SimRequest) -> SimResponse {
         let start: usize = match req.query_get("startIndex").map(str::parse::<i64>) {
             None => 1,
             Some(Ok(n)) => n.max(1) as usize,
@@ -28,13 +29,22 @@ impl ScimSim {
             Some(Ok(f)) => Some(f),
             Some(Err(why)) => return scim_error(400, Some("invalidFilter"), why),
         };
-        let store = if user { &state.users } else { &state.groups };
-        let all: Vec<&Value> = store
-            .rows
-            .values()
+        let stores = match user {
+            Some(true) => vec![&state.users],
+            Some(false) => vec![&state.groups],
+            None => vec![&state.users, &state.groups],
+        };
+        let all: Vec<&Value> = stores
+            .into_iter()
+            .flat_map(|store| store.rows.values())
             .filter(|r| filter.as_ref().is_none_or(|f| matches(f, r)))
             .collect();
-        let page: Vec<&Value> = all.iter().skip(start - 1).take(count).copied().collect();
+        let page: Vec<Value> = all
+            .iter()
+            .skip(start - 1)
+            .take(count)
+            .map(|r| select(r, req))
+            .collect();
         SimResponse::json(
             200,
             &json!({
@@ -42,6 +52,43 @@ impl ScimSim {
                 "itemsPerPage": page.len(), "Resources": page,
             }),
         )
+    }
+
+    /// `POST /.search` (everything) or `/Users/.search`: the body's
+    /// `filter`, `startIndex`, `count`, `attributes` and
+    /// `excludedAttributes`, answered like a listing.
+    pub(super) fn search(
+        &self,
+        state: &State,
+        user: Option<bool>,
+        req: &SimRequest,
+    ) -> SimResponse {
+        let body: Value = match req.json() {
+            Ok(v) => v,
+            Err(bad) => return bad,
+        };
+        let mut as_query = req.clone();
+        as_query.query.clear();
+        for key in [
+            "filter",
+            "startIndex",
+            "count",
+            "attributes",
+            "excludedAttributes",
+        ] {
+            let value = match &body[key] {
+                Value::Null => continue,
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            as_query.query.push((key.to_owned(), value));
+        }
+        self.list(state, user, &as_query)
     }
 
     /// `POST /Users` or `/Groups`.
@@ -78,13 +125,25 @@ impl ScimSim {
         {
             return scim_error(400, Some("invalidValue"), "displayName is required");
         }
-        let created = Self::insert(state, user, body);
-        // The new resource's address, absolute when the request named its host.
-        let path = created["meta"]["location"].as_str().unwrap_or_default();
-        let location = match req.header("host") {
-            Some(host) => format!("http://{host}{path}"),
-            None => path.to_owned(),
-        };
+        let mut created = Self::insert(state, user, body);
+        // The resource's URI, absolute when the request named its host: in
+        // `meta.location` and the `Location` header alike (RFC 7644 §3.3).
+        if let Some(host) = req.header("host") {
+            let path = created["meta"]["location"].as_str().unwrap_or_default();
+            created["meta"]["location"] = json!(format!("http://{host}{path}"));
+            let store = if user {
+                &mut state.users
+            } else {
+                &mut state.groups
+            };
+            if let Some(seq) = created["id"].as_str().and_then(|id| store.by_id.get(id)) {
+                store.rows.insert(*seq, created.clone());
+            }
+        }
+        let location = created["meta"]["location"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         SimResponse::json(201, &created).with_header(HeaderName::from_static("location"), &location)
     }
 
@@ -100,7 +159,7 @@ impl ScimSim {
             return scim_error(404, None, format!("{kind} {id} not found"));
         };
         match req.method.as_str() {
-            "GET" => SimResponse::json(200, &store.rows[&seq]),
+            "GET" => SimResponse::json(200, &select(&store.rows[&seq], req)),
             "DELETE" => {
                 store.rows.remove(&seq);
                 store.by_id.remove(id);
@@ -158,4 +217,35 @@ impl ScimSim {
         store.rows.insert(seq, updated.clone());
         SimResponse::json(200, &updated)
     }
+}
+
+/// Applies `attributes` (keep only these, plus `id`, `schemas`, `meta`) or
+/// `excludedAttributes` (drop these) to one resource (RFC 7644 §3.4.2.5).
+fn select(resource: &Value, req: &SimRequest) -> Value {
+    let names = |key: &str| -> Vec<String> {
+        req.query_get(key)
+            .map(|v| {
+                v.split(',')
+                    .map(|a| a.trim().rsplit(':').next().unwrap_or("").to_owned())
+                    .map(|a| a.split('.').next().unwrap_or("").to_ascii_lowercase())
+                    .filter(|a| !a.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (only, except) = (names("attributes"), names("excludedAttributes"));
+    let Some(map) = resource.as_object() else {
+        return resource.clone();
+    };
+    let always = ["id", "schemas", "meta"];
+    let kept = map
+        .iter()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            always.contains(&k.as_str())
+                || ((only.is_empty() || only.contains(&k)) && !except.contains(&k))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Value::Object(kept)
 }
