@@ -230,3 +230,29 @@ async fn scim_error_types_map_to_kinds() {
         assert!(err.to_string().contains(scim_type), "{err}");
     }
 }
+
+#[tokio::test]
+async fn a_capitalised_address_is_also_looked_up_lower_cased() {
+    // A server whose `eq` is case-sensitive: only the exact lower-cased
+    // address finds Jane.
+    let server = server(true).await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(query_param(
+            "filter",
+            r#"userName eq "JANE@Example.com" or emails.value eq "JANE@Example.com" or userName eq "jane@example.com" or emails.value eq "jane@example.com""#,
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"totalResults": 1, "Resources": [jane()]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let found = client(&server)
+        .find_user_by_email("JANE@Example.com")
+        .await
+        .unwrap()
+        .expect("found through the lower-cased address");
+    assert_eq!(found.id.as_str(), "u1");
+}

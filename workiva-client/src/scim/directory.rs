@@ -81,16 +81,24 @@ impl UserDirectory for ScimClient {
         if !self.filters_supported().await? {
             return self.first_user_matching(None, email).await;
         }
-        let by_name = eq("userName", email.trim());
-        let by_email = eq("emails.value", email.trim());
+        // Some servers compare `eq` case-sensitively although the schema
+        // says `caseExact: false`: ask for the address as given and, when it
+        // has capitals, lower-cased too.
+        let given = email.trim();
+        let lower = given.to_lowercase();
+        let mut clauses = Vec::new();
+        for address in std::iter::once(given).chain((lower != given).then_some(lower.as_str())) {
+            clauses.push(eq("userName", address));
+            clauses.push(eq("emails.value", address));
+        }
         match self
-            .first_user_matching(Some(format!("{by_name} or {by_email}")), email)
+            .first_user_matching(Some(clauses.join(" or ")), email)
             .await
         {
             Err(Error::Validation { .. }) => {}
             other => return other,
         }
-        for filter in [by_name, by_email] {
+        for filter in clauses {
             if let Some(found) = self.first_user_matching(Some(filter), email).await? {
                 return Ok(Some(found));
             }
