@@ -253,6 +253,11 @@ where
     assert_eq!(again, MembershipChange::AlreadyMember);
     let members: Vec<UserId> = dir.list_members(&group.id).try_collect().await.unwrap();
     assert_eq!(members, vec![user.id.clone()]);
+    let held = dir.groups_of(&user.id).await.expect("groups of the user");
+    assert!(
+        held.contains(&group.id),
+        "groups_of names the group: {held:?}"
+    );
 
     let removed = dir
         .remove_member(&group.id, &user.id)
@@ -266,6 +271,11 @@ where
     assert_eq!(again, MembershipChange::NotMember);
     let members: Vec<UserId> = dir.list_members(&group.id).try_collect().await.unwrap();
     assert!(members.is_empty());
+    let held = dir.groups_of(&user.id).await.expect("groups of the user");
+    assert!(
+        !held.contains(&group.id),
+        "groups_of forgets the group: {held:?}"
+    );
     assert!(
         dir.get_user(&user.id).await.unwrap().active,
         "leaving a group keeps the user"

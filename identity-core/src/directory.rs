@@ -4,8 +4,8 @@
 //! run it against any vendor.
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -123,6 +123,22 @@ pub trait GroupDirectory: Send + Sync {
     /// Removes a member; removing a non-member is success
     /// ([`MembershipChange::NotMember`]).
     async fn remove_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange>;
+
+    /// The groups the user is in, the same on every backend (the authority;
+    /// [`User::groups`] holds only what the app's user record carries). The
+    /// default asks every group for its members; backends whose user records
+    /// name their groups answer from the record.
+    async fn groups_of(&self, user: &UserId) -> Result<Vec<GroupId>> {
+        let groups: Vec<Group> = self.list_groups().try_collect().await?;
+        let mut held = Vec::new();
+        for group in groups {
+            let members: Vec<UserId> = self.list_members(&group.id).try_collect().await?;
+            if members.contains(user) {
+                held.push(group.id);
+            }
+        }
+        Ok(held)
+    }
 
     /// Resolves a group name to the group, or a clear [`Error::NotFound`].
     async fn resolve_group(&self, name: &str) -> Result<Group> {

@@ -289,6 +289,10 @@ impl<D: GroupDirectory> GroupDirectory for FaultyDirectory<D> {
     async fn resolve_group(&self, name: &str) -> Result<Group> {
         self.inner.resolve_group(name).await
     }
+
+    async fn groups_of(&self, user: &UserId) -> Result<Vec<GroupId>> {
+        self.inner.groups_of(user).await
+    }
 }
 
 #[async_trait]

@@ -323,6 +323,19 @@ impl GroupDirectory for InMemoryDirectory {
         Ok(group)
     }
 
+    async fn groups_of(&self, user: &UserId) -> Result<Vec<GroupId>> {
+        let state = self.lock();
+        if !state.users.contains_key(user) {
+            return Err(Error::not_found(format!("user {user}")));
+        }
+        Ok(state
+            .groups
+            .iter()
+            .filter(|(_, (_, members))| members.contains(user))
+            .map(|(id, _)| id.clone())
+            .collect())
+    }
+
     fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
         let members = match self.lock().groups.get(group) {
             Some((_, members)) => members.iter().cloned().map(Ok).collect(),

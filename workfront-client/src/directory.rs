@@ -272,6 +272,11 @@ impl GroupDirectory for WorkfrontClient {
             .boxed()
     }
 
+    /// Home ∪ other groups, from the user record.
+    async fn groups_of(&self, user: &UserId) -> Result<Vec<GroupId>> {
+        Ok(self.get_user(user).await?.groups)
+    }
+
     /// Sets the home group when the user has none; otherwise adds an other
     /// group (`POST /usrgps`). Never replaces the home group.
     async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {

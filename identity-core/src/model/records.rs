@@ -33,7 +33,10 @@ pub struct User {
     /// Roles held, by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<RoleId>,
-    /// Groups, where the user record itself names them (e.g. a home group).
+    /// Groups as the app's user record carries them (Workfront: home and
+    /// other groups; SCIM: `groups`; Workiva: none, its records do not).
+    /// [`GroupDirectory::groups_of`](crate::GroupDirectory::groups_of) is
+    /// the same on every backend.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupId>,
     /// Access level, for directories that have one.
