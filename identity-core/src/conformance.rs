@@ -240,6 +240,16 @@ where
         "new group is listed"
     );
 
+    let renamed = format!("{name}-renamed");
+    match dir.rename_group(&group.id, &renamed).await {
+        Ok(group) => {
+            assert_eq!(group.name, renamed);
+            let found = dir.find_group_by_name(&renamed).await.unwrap();
+            assert_eq!(found.map(|g| g.id), Some(group.id.clone()));
+        }
+        Err(err) => assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}"),
+    }
+
     let user = create(dir, "member").await;
     let first = dir
         .add_member(&group.id, &user.id)

@@ -113,6 +113,15 @@ pub trait GroupDirectory: Send + Sync {
     /// Creates a group.
     async fn create_group(&self, name: &str) -> Result<Group>;
 
+    /// Renames a group; the group as renamed. Directories that cannot
+    /// answer [`Error::Unsupported`].
+    async fn rename_group(&self, id: &GroupId, name: &str) -> Result<Group> {
+        let _ = (id, name);
+        Err(Error::Unsupported {
+            operation: "renaming groups".into(),
+        })
+    }
+
     /// Lists the members of a group.
     fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId>;
 

@@ -274,6 +274,10 @@ impl<D: GroupDirectory> GroupDirectory for FaultyDirectory<D> {
         self.inner.list_members(group)
     }
 
+    async fn rename_group(&self, id: &GroupId, name: &str) -> Result<Group> {
+        self.inner.rename_group(id, name).await
+    }
+
     async fn add_member(&self, group: &GroupId, user: &UserId) -> Result<MembershipChange> {
         self.guarded(Operation::AddMember, || self.inner.add_member(group, user))
             .await

@@ -323,6 +323,29 @@ impl GroupDirectory for InMemoryDirectory {
         Ok(group)
     }
 
+    async fn rename_group(&self, id: &GroupId, name: &str) -> Result<Group> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid("group name is required"));
+        }
+        let mut state = self.lock();
+        if state
+            .groups
+            .values()
+            .any(|(g, _)| g.name == name && &g.id != id)
+        {
+            return Err(Error::Conflict {
+                message: format!("group {name:?} exists"),
+                reply: None,
+            });
+        }
+        let (group, _) = state
+            .groups
+            .get_mut(id)
+            .ok_or_else(|| Error::not_found(format!("group {id}")))?;
+        group.name = name.to_owned();
+        Ok(group.clone())
+    }
+
     async fn groups_of(&self, user: &UserId) -> Result<Vec<GroupId>> {
         let state = self.lock();
         if !state.users.contains_key(user) {

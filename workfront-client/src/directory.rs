@@ -225,6 +225,19 @@ impl GroupDirectory for WorkfrontClient {
         self.data::<NamedObject>(&request).await.map(group)
     }
 
+    /// `PUT /group/{id}` with the new name.
+    async fn rename_group(&self, id: &GroupId, name: &str) -> Result<Group> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid("group name is required"));
+        }
+        let request = Request::new(Method::PUT, self.api_path(["group", id.as_str()]))
+            .query("fields", "ID,name")
+            .json(&NamedBody { name })?;
+        let renamed = self.data::<NamedObject>(&request).await.map(group)?;
+        self.clear_lookup_cache().await;
+        Ok(renamed)
+    }
+
     fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
         let search = Search::new("user")
             .filter("homeGroupID", Modifier::Eq, group.as_str())

@@ -137,6 +137,20 @@ impl GroupDirectory for WorkivaClient {
         self.create_group_record(&body).await.map(convert::group)
     }
 
+    /// `PATCH /groups/{id}` with the new name.
+    async fn rename_group(&self, id: &GroupId, name: &str) -> Result<Group> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid("group name is required"));
+        }
+        let body = GroupChange {
+            name: Some(name.to_owned()),
+            ..GroupChange::default()
+        };
+        self.patch_group_record(id.as_str(), &body)
+            .await
+            .map(convert::group)
+    }
+
     fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
         flatten_pages(
             self.list_member_records(group.as_str())

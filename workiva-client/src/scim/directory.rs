@@ -190,6 +190,16 @@ impl GroupDirectory for ScimClient {
         self.create_group_record(name).await.map(group)
     }
 
+    /// `PATCH /Groups/{id}` replacing `displayName`, then read back.
+    async fn rename_group(&self, id: &GroupId, name: &str) -> Result<Group> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid("group name is required"));
+        }
+        let op = PatchOperation::replace("displayName", json!(name));
+        self.patch_group_record(id.as_str(), vec![op]).await?;
+        self.get_group(id).await
+    }
+
     fn list_members(&self, group: &GroupId) -> ResultStream<'_, UserId> {
         let client = self.clone();
         let id = group.clone();
