@@ -31,6 +31,10 @@ use crate::wire::{
 pub const ACCESS_LEVEL_NAME: &str = "accessLevel";
 /// `NewUser::extra` key naming the home group of a new user by *name*.
 pub const HOME_GROUP_NAME: &str = "homeGroup";
+/// `NewUser::extra` key naming the schedule of a new user by *name*.
+pub const SCHEDULE_NAME: &str = "schedule";
+/// `NewUser::extra` key naming the company of a new user by *name*.
+pub const COMPANY_NAME: &str = "company";
 
 /// `emailAddr` is not unique in Workfront: of the accounts with this email,
 /// prefer the one whose login is the email, then an active one.
@@ -95,6 +99,15 @@ impl WorkfrontClient {
             Some(name) => Some(self.lookup("group", &name).await?.id),
             None => extra.remove("homeGroupID").and_then(text),
         };
+        let mut profile = UserProfile::default();
+        for (key, code, slot) in [
+            (SCHEDULE_NAME, "schedule", &mut profile.schedule_id),
+            (COMPANY_NAME, "company", &mut profile.company_id),
+        ] {
+            if let Some(name) = extra.remove(key).and_then(text) {
+                *slot = Some(self.lookup(code, &name).await?.id);
+            }
+        }
         Ok(CreateUser {
             username: new_user
                 .username
@@ -108,7 +121,7 @@ impl WorkfrontClient {
             is_active: (!new_user.active).then_some(false),
             password: new_user.password.clone(),
             sso_username: new_user.sso_username.clone(),
-            profile: UserProfile::default(),
+            profile,
             extra,
         })
     }

@@ -64,4 +64,4 @@ pub use client::{
     DEFAULT_API_VERSION, ListOptions, MAX_LIMIT, MAX_URL_BYTES, USER_FIELDS, WorkfrontClient,
 };
 pub use convert::update_body;
-pub use directory::{ACCESS_LEVEL_NAME, HOME_GROUP_NAME};
+pub use directory::{ACCESS_LEVEL_NAME, COMPANY_NAME, HOME_GROUP_NAME, SCHEDULE_NAME};

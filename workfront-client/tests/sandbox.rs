@@ -915,3 +915,42 @@ async fn profile_fields_are_typed_both_ways() {
         "only the fields set are sent"
     );
 }
+
+#[tokio::test]
+async fn schedule_and_company_are_resolved_by_name_at_create() {
+    let sandbox = WorkfrontSandbox::builder().start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    let ben = NewUser::builder("ben@example.com")
+        .first_name("Ben")
+        .last_name("Ng")
+        .extra(workfront_client::SCHEDULE_NAME, json!("berlin office"))
+        .extra(workfront_client::COMPANY_NAME, json!("Acme GmbH"))
+        .build()
+        .unwrap();
+    let created = client.create_user(&ben).await.unwrap();
+    let record = client.get_user_record(created.id.as_str()).await.unwrap();
+    let id_of = |table: &str, name: &str| {
+        sandbox
+            .sim()
+            .rows(table)
+            .into_iter()
+            .find(|r| r["name"] == name)
+            .and_then(|r| r["ID"].as_str().map(str::to_owned))
+    };
+    assert_eq!(record.schedule_id, id_of("schedule", "Berlin Office"));
+    assert_eq!(record.company_id, id_of("company", "Acme GmbH"));
+    let unknown = NewUser::builder("cy@example.com")
+        .first_name("Cy")
+        .last_name("Ng")
+        .extra(workfront_client::COMPANY_NAME, json!("Nope Inc"))
+        .build()
+        .unwrap();
+    let err = client.create_user(&unknown).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains("Nope Inc"), "{err}");
+    assert_eq!(
+        sandbox.users().len(),
+        1,
+        "nothing created for the unknown name"
+    );
+}

@@ -90,6 +90,12 @@ impl WorkfrontSim {
             for name in ["Project Manager", "Developer", "Auditor"] {
                 Self::insert(&mut state, "role", json_map(json!({"name": name})));
             }
+            for name in ["Default Schedule", "Berlin Office"] {
+                Self::insert(&mut state, "schedule", json_map(json!({"name": name})));
+            }
+            for name in ["Acme Corp", "Acme GmbH"] {
+                Self::insert(&mut state, "company", json_map(json!({"name": name})));
+            }
         }
         sim
     }

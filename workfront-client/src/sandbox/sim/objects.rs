@@ -56,6 +56,8 @@ impl WorkfrontSim {
             ("accessLevelID", "accesslevel"),
             ("homeGroupID", "group"),
             ("roleID", "role"),
+            ("scheduleID", "schedule"),
+            ("companyID", "company"),
         ] {
             if let Some(id) = body.get(field).and_then(Value::as_str)
                 && Self::row(state, table, id).is_none()

@@ -9,13 +9,15 @@ use tokio::time::Instant;
 use super::WorkfrontSim;
 
 /// The object types the simulator stores.
-pub(super) const OBJ_CODES: [(&str, &str, u16); 6] = [
+pub(super) const OBJ_CODES: [(&str, &str, u16); 8] = [
     ("user", "USER", 0x05e7),
     ("group", "GROUP", 0x0960),
     ("accesslevel", "ACSLVL", 0x0ac1),
     ("role", "ROLE", 0x0701),
     ("usrgps", "USRGPS", 0x05e6),
     ("usrrol", "USRROL", 0x05e5),
+    ("schedule", "SCHED", 0x0c4e),
+    ("company", "CMPY", 0x0c0a),
 ];
 
 /// A user's collections (`userGroups:groupID`): field → (table, owner field).
