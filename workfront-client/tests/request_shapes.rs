@@ -322,3 +322,71 @@ fn configuration_errors_name_the_variable() {
         count_first: false,
     };
 }
+
+#[tokio::test]
+async fn other_groups_are_usrgps_links_and_the_session_ends_with_logout() {
+    use identity_core::{GroupDirectory, GroupId, MembershipChange, UserId};
+    let server = server_with_login().await;
+    let user = |groups: serde_json::Value| {
+        json!({"data": {"ID": "u1", "emailAddr": "a@example.com", "homeGroupID": "g-home",
+                        "userGroups": groups}})
+    };
+    // First read: only the home group; after the add: the link.
+    Mock::given(method("GET"))
+        .and(path("/attask/api/v18.0/user/u1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user(json!([]))))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/attask/api/v18.0/group/g-2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": {"ID": "g-2", "name": "Two"}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/attask/api/v18.0/usrgps"))
+        .and(header("sessionid", "sess-1"))
+        .and(body_json(json!({"userID": "u1", "groupID": "g-2"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"ID": "link-9", "groupID": "g-2"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let (group, member) = (GroupId::new("g-2"), UserId::new("u1"));
+    assert_eq!(
+        client.add_member(&group, &member).await.unwrap(),
+        MembershipChange::Added
+    );
+    Mock::given(method("GET"))
+        .and(path("/attask/api/v18.0/user/u1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(user(json!([{"ID": "link-9", "groupID": "g-2"}]))),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/attask/api/v18.0/usrgps/link-9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"success": true}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        client.remove_member(&group, &member).await.unwrap(),
+        MembershipChange::Removed
+    );
+    Mock::given(method("POST"))
+        .and(path("/attask/api/v18.0/logout"))
+        .and(header("sessionid", "sess-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"success": true}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client.close().await.unwrap();
+    client.close().await.unwrap(); // nothing held any more: no second logout
+}

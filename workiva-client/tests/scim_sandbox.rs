@@ -239,3 +239,38 @@ async fn attribute_selection_and_post_search() {
     assert_eq!(found["totalResults"], 1);
     assert_eq!(found["Resources"][0]["userName"], "user2@example.com");
 }
+
+#[tokio::test]
+async fn a_group_is_renamed_and_deleted_and_its_members_stay() {
+    use identity_core::{ErrorKind, GroupDirectory};
+    let sandbox = WorkivaSandbox::builder()
+        .seed_scim_users(2)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.scim_client().unwrap();
+    let group = client.create_group("Auditors").await.unwrap();
+    let users: Vec<_> = client
+        .list_users(&UserQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    client.add_member(&group.id, &users[0].id).await.unwrap();
+    let renamed = client
+        .rename_group(&group.id, "External Auditors")
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "External Auditors");
+    assert_eq!(
+        client.groups_of(&users[0].id).await.unwrap(),
+        [group.id.clone()]
+    );
+    client.delete_group_record(group.id.as_str()).await.unwrap();
+    let err = client.get_group(&group.id).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(
+        client.get_user(&users[0].id).await.is_ok(),
+        "the member stays"
+    );
+    assert_eq!(sandbox.scim_users().len(), 2);
+}

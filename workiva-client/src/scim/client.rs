@@ -293,6 +293,16 @@ impl ScimClient {
         self.inner.http.json(&request).await
     }
 
+    /// `DELETE /Groups/{id}`: the group goes, its members stay.
+    pub async fn delete_group_record(&self, id: &str) -> Result<()> {
+        self.inner
+            .http
+            .send(&Request::new(Method::DELETE, ["Groups", id]))
+            .await
+            .map_err(not_found("group", id))?;
+        Ok(())
+    }
+
     /// `PATCH /Groups/{id}` (membership changes).
     pub async fn patch_group_record(
         &self,
