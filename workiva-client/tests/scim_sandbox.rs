@@ -263,7 +263,7 @@ async fn a_group_is_renamed_and_deleted_and_its_members_stay() {
     assert_eq!(renamed.name, "External Auditors");
     assert_eq!(
         client.groups_of(&users[0].id).await.unwrap(),
-        [group.id.clone()]
+        std::slice::from_ref(&group.id)
     );
     client.delete_group_record(group.id.as_str()).await.unwrap();
     let err = client.get_group(&group.id).await.unwrap_err();
