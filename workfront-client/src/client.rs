@@ -24,7 +24,7 @@ pub const DEFAULT_API_VERSION: &str = "18.0";
 /// The largest `$$LIMIT` the API serves.
 pub const MAX_LIMIT: u32 = 2000;
 /// The user fields asked for by default.
-pub const USER_FIELDS: &str = "ID,username,emailAddr,firstName,lastName,title,isActive,accessLevelID,homeGroupID,roleID,ssoUsername,lastUpdateDate,lastLoginDate,phoneNumber,mobilePhoneNumber,timeZone,locale,costPerHour,scheduleID,companyID,userGroups:groupID,userRoles:roleID";
+pub const USER_FIELDS: &str = "ID,username,emailAddr,firstName,lastName,title,isActive,accessLevelID,homeGroupID,roleID,ssoUsername,lastUpdateDate,lastLoginDate,entryDate,phoneNumber,mobilePhoneNumber,timeZone,locale,costPerHour,scheduleID,companyID,userGroups:groupID,userRoles:roleID";
 
 /// The longest URL a read is sent as a `GET`; longer ones go as `POST`
 /// with `method=GET` (servers and proxies refuse URLs of around 8 KiB).

@@ -24,6 +24,7 @@ pub(crate) fn user(record: WorkfrontUser) -> User {
         role_id: record.role_id,
         last_update_date: record.last_update_date,
         last_login_date: record.last_login_date,
+        entry_date: record.entry_date,
         user_groups: record.user_groups,
         user_roles: record.user_roles,
     };
@@ -51,6 +52,7 @@ struct Listed {
     role_id: Option<String>,
     last_update_date: Option<String>,
     last_login_date: Option<String>,
+    entry_date: Option<String>,
     user_groups: Option<Vec<UserLink>>,
     user_roles: Option<Vec<UserLink>>,
 }
@@ -84,6 +86,7 @@ impl Listed {
         user.access_level = self.access_level_id.map(AccessLevelId::new);
         user.updated_at = self.last_update_date.as_deref().and_then(time::parse);
         user.last_login_at = self.last_login_date.as_deref().and_then(time::parse);
+        user.created_at = self.entry_date.as_deref().and_then(time::parse);
         user.raw = raw;
         user
     }

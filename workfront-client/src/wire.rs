@@ -91,6 +91,9 @@ pub struct WorkfrontUser {
     /// Last modification time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_update_date: Option<String>,
+    /// When the account was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_date: Option<String>,
     /// Last login time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_login_date: Option<String>,
@@ -262,7 +265,7 @@ fn expose_password<S: serde::Serializer>(
 
 /// The body of `PUT /user/{id}`: only the fields set are sent; a field set
 /// to `Some(None)` is sent as `null`, which clears it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateUser {
@@ -284,6 +287,13 @@ pub struct UpdateUser {
     /// New home group GUID, or `Some(None)` to clear it.
     #[serde(rename = "homeGroupID", skip_serializing_if = "Option::is_none")]
     pub home_group_id: Option<Option<String>>,
+    /// A new password (a reset); `Debug` shows it redacted, it is sent
+    /// only in the request body.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "expose_password"
+    )]
+    pub password: Option<SecretString>,
     /// New primary job role GUID, or `Some(None)` to clear it.
     #[serde(rename = "roleID", skip_serializing_if = "Option::is_none")]
     pub role_id: Option<Option<String>>,
@@ -313,7 +323,32 @@ impl UpdateUser {
 
     /// Whether the update changes nothing.
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        let Self {
+            email_addr,
+            first_name,
+            last_name,
+            is_active,
+            access_level_id,
+            home_group_id,
+            password,
+            role_id,
+            username,
+            sso_username,
+            profile,
+            extra,
+        } = self;
+        email_addr.is_none()
+            && first_name.is_none()
+            && last_name.is_none()
+            && is_active.is_none()
+            && access_level_id.is_none()
+            && home_group_id.is_none()
+            && password.is_none()
+            && role_id.is_none()
+            && username.is_none()
+            && sso_username.is_none()
+            && *profile == UserProfile::default()
+            && extra.is_empty()
     }
 }
 

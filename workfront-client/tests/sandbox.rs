@@ -954,3 +954,46 @@ async fn schedule_and_company_are_resolved_by_name_at_create() {
         "nothing created for the unknown name"
     );
 }
+
+#[tokio::test]
+async fn a_password_reset_is_sent_once_and_never_shown() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(1)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let user = client
+        .find_user_by_email("user0@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.created_at.is_some(), "entryDate is fetched");
+    let mut reset = UpdateUser::default();
+    reset.password = Some(SecretString::from("reset-canary-Pa55"));
+    assert!(!format!("{reset:?}").contains("reset-canary"));
+    client
+        .update_user_record(user.id.as_str(), &reset)
+        .await
+        .unwrap();
+    let put = sandbox
+        .server()
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "PUT")
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&put.body).unwrap(),
+        json!({"password": "reset-canary-Pa55"})
+    );
+    let row = sandbox.users().into_iter().next().unwrap();
+    assert_eq!(
+        row["password"], "reset-canary-Pa55",
+        "the simulator holds it"
+    );
+    let again = client.get_user_record(user.id.as_str()).await.unwrap();
+    assert!(
+        !format!("{again:?}").contains("reset-canary"),
+        "never read back"
+    );
+}

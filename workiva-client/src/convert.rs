@@ -20,6 +20,7 @@ pub(crate) fn user(record: WorkivaUser) -> User {
         active: record.active,
         roles: record.roles,
         updated_at: record.updated_at,
+        created_at: record.created_at,
         workspace_id: record.workspace_id,
     };
     fields.into_user(raw)
@@ -38,6 +39,7 @@ struct Listed {
     active: Option<bool>,
     roles: Option<Vec<String>>,
     updated_at: Option<String>,
+    created_at: Option<String>,
     workspace_id: Option<String>,
 }
 
@@ -55,6 +57,7 @@ impl Listed {
             .map(RoleId::new)
             .collect();
         user.updated_at = self.updated_at.as_deref().and_then(time::parse);
+        user.created_at = self.created_at.as_deref().and_then(time::parse);
         user.workspace_id = self.workspace_id;
         user.raw = raw;
         user

@@ -46,6 +46,9 @@ pub struct User {
     /// parsed: the vendor's own string stays in [`raw`](Self::raw)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// When the account was created, where the app reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
     /// The last sign-in, where the app reports it (`None` there: never
     /// signed in).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,6 +90,7 @@ impl User {
             groups: Vec::new(),
             access_level: None,
             updated_at: None,
+            created_at: None,
             last_login_at: None,
             connection: None,
             workspace_id: None,

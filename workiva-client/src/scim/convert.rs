@@ -23,12 +23,16 @@ pub(crate) fn user(record: ScimUser) -> User {
         .into_iter()
         .filter_map(|g| g.value.map(GroupId::new))
         .collect();
-    user.updated_at = record
-        .extra
-        .get("meta")
-        .and_then(|m| m.get("lastModified"))
-        .and_then(Value::as_str)
-        .and_then(identity_core::time::parse);
+    let meta = |key: &str| {
+        record
+            .extra
+            .get("meta")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .and_then(identity_core::time::parse)
+    };
+    user.updated_at = meta("lastModified");
+    user.created_at = meta("created");
     user.raw = raw;
     user
 }

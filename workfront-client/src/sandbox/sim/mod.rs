@@ -123,6 +123,7 @@ impl WorkfrontSim {
                 "accessLevelID": standard,
                 "homeGroupID": if person.in_finance { finance.clone() } else { None },
                 "lastUpdateDate": stamp,
+                "entryDate": stamp,
                 // Active people have signed in; the inactive never did.
                 "lastLoginDate": if person.active { Some(stamp.clone()) } else { None },
             }));

@@ -158,6 +158,7 @@ impl WorkfrontSim {
             "user" => {
                 Self::validate_user(state, &row, None)?;
                 row.entry("isActive").or_insert(json!(true));
+                row.insert("entryDate".into(), json!(now_rfc3339()));
             }
             "group" => {
                 if row
