@@ -509,11 +509,11 @@ async fn users_know_the_connection_and_workspace_they_came_from() {
         .try_collect()
         .await
         .unwrap();
-    assert!(
-        users.iter().all(|u| {
-            u.connection.as_deref() == Some("workiva-emea") && u.workspace_id.is_some()
-        })
-    );
+    assert!(users.iter().all(|u| {
+        u.connection.as_deref() == Some("workiva-emea")
+            && u.workspace_id.is_some()
+            && u.created_at.is_some()
+    }));
     let one = platform.get_user(&users[0].id).await.unwrap();
     assert_eq!(one.connection.as_deref(), Some("workiva-emea"));
 
@@ -530,6 +530,6 @@ async fn users_know_the_connection_and_workspace_they_came_from() {
     assert!(
         users
             .iter()
-            .all(|u| u.connection.as_deref() == Some("scim-emea"))
+            .all(|u| u.connection.as_deref() == Some("scim-emea") && u.created_at.is_some())
     );
 }
