@@ -64,6 +64,7 @@ pub mod lifecycle;
 pub mod memory;
 mod model;
 mod retry;
+pub mod roster;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod settings;
