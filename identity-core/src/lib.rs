@@ -63,6 +63,7 @@ pub mod graph;
 pub mod lifecycle;
 pub mod memory;
 mod model;
+pub mod plan;
 pub mod policy;
 mod retry;
 pub mod roster;
