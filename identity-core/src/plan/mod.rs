@@ -2,8 +2,9 @@
 //! app in line with the roster under its policy, computed from a snapshot
 //! of the app's accounts, in a stable order, with the brake counted.
 //!
-//! Reading the live state is the caller's (listings through the directory
-//! traits); this module is the pure diff, so it is exact and testable.
+//! [`read_app`] reads an app's accounts through the directory traits (after
+//! checking every name the policy uses); [`Plan::compute`] is the pure
+//! diff, so it is exact and testable on its own.
 //!
 //! ```
 //! use identity_core::plan::{Action, LiveAccount, Plan};
@@ -25,6 +26,8 @@
 //! ]);
 //! ```
 
+mod live;
+
 use std::collections::{BTreeMap, HashSet};
 
 use rand::Rng;
@@ -34,6 +37,8 @@ use crate::model::normalize_email;
 use crate::policy::{AppPolicy, Desired, Policy, StrayAction};
 use crate::roster::{Roster, RosterEntry, Status};
 use crate::time::{self, Timestamp};
+
+pub use live::read_app;
 
 /// What a change does (the plan's `action`; also the summary's keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
