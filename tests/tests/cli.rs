@@ -1254,3 +1254,102 @@ async fn workfront_sessions_are_logged_out_when_a_binary_ends_even_on_failure() 
     assert_eq!(logouts, 3, "every session it opened was logged out");
     assert_eq!(sandbox.sim().open_sessions(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reconcile_plan_lists_joiners_movers_and_leavers_and_changes_nothing() {
+    let sandbox = WorkfrontSandbox::builder()
+        .seed_users(4)
+        .start()
+        .await
+        .unwrap();
+    let env = workfront_env(&sandbox);
+    let roster = ConfigFile::new(
+        "roster",
+        "email,first_name,last_name,status,department\n\
+         user0@example.com,User,000000,active,Finance\n\
+         user1@example.com,User,000001,terminated,Sales\n\
+         new@example.com,New,Person,active,Finance\n",
+    );
+    // A CSV roster needs its extension.
+    let roster_csv = roster.path().replace(".toml", ".csv");
+    std::fs::copy(roster.path(), &roster_csv).unwrap();
+    let policy = ConfigFile::new(
+        "policy",
+        "[apps.workfront]\naccess_level = \"Standard\"\n[[apps.workfront.rule]]\nwhen = { department = \"Finance\" }\ngroups = [\"Engineering\"]\n",
+    );
+    let out_path = policy.path().replace(".toml", ".plan.json");
+    let out = run(
+        "reconcile",
+        &[
+            "plan",
+            "--roster",
+            &roster_csv,
+            "--policy",
+            policy.path(),
+            "--format",
+            "json",
+            "--out",
+            &out_path,
+        ],
+        &env,
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["outcome"], "planned");
+    assert_eq!(doc["version"], 1);
+    let changes: Vec<(String, String)> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["email"].as_str().unwrap().to_owned(),
+                c["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let has = |email: &str, action: &str| changes.iter().any(|(e, a)| e == email && a == action);
+    assert!(has("user0@example.com", "add_group"), "{changes:?}");
+    assert!(has("user1@example.com", "deactivate"), "{changes:?}");
+    assert!(has("new@example.com", "create"), "{changes:?}");
+    assert_eq!(doc["summary"]["deactivate"], 1);
+    // 5 % of 4 active accounts rounds down to 0: one deactivation is over.
+    assert_eq!(doc["apps"]["workfront"]["max_deactivations"], 0);
+    assert_eq!(doc["apps"]["workfront"]["brake_exceeded"], true);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(
+        written["plan_id"], doc["plan_id"],
+        "--out holds the same document"
+    );
+    assert!(
+        mutations(&sandbox.server().requests()).is_empty(),
+        "a plan changes nothing"
+    );
+    std::fs::remove_file(&out_path).unwrap();
+    std::fs::remove_file(&roster_csv).unwrap();
+
+    // A bad roster line: exit 2, naming the line, before any app is read.
+    let bad = roster_csv.replace(".csv", "-bad.csv");
+    std::fs::write(
+        &bad,
+        "email,first_name,last_name,status\nann@acme.com,Ann,Lee,retired\n",
+    )
+    .unwrap();
+    sandbox.server().clear_requests();
+    let out = run(
+        "reconcile",
+        &["plan", "--roster", &bad, "--policy", policy.path()],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 2: status \"retired\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sandbox.server().requests().is_empty(), "nothing was read");
+    std::fs::remove_file(&bad).unwrap();
+}
