@@ -377,38 +377,22 @@ async fn open_sandboxes(names: &[String]) -> Result<Vec<Connection>, Failure> {
 
 async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
     let name = vendor.name();
-    let mut connection = Connection {
-        name: name.to_owned(),
-        directory: Box::new(identity_core::memory::InMemoryDirectory::new()),
-        sandbox: true,
-        _workiva: None,
-        _workfront: None,
-    };
-    let base_url = match vendor {
+    let configure = |s: identity_core::ClientSettings| s.with_retry(retry_policy());
+    let (directory, base_url, workiva, workfront): (Box<dyn Directory>, _, _, _) = match vendor {
         Vendor::Workiva | Vendor::WorkivaScim => {
             let sandbox = WorkivaSandbox::builder()
                 .seed_users(SANDBOX_SEED_USERS)
                 .seed_scim_users(SANDBOX_SEED_USERS)
                 .start()
                 .await?;
-            connection.directory = if vendor == Vendor::Workiva {
+            let directory: Box<dyn Directory> = if vendor == Vendor::Workiva {
                 let builder = sandbox.client_builder().connection_name(name);
-                Box::new(
-                    builder
-                        .configure(|s| s.with_retry(retry_policy()))
-                        .build()?,
-                )
+                Box::new(builder.configure(configure).build()?)
             } else {
                 let builder = sandbox.scim_client_builder().connection_name(name);
-                Box::new(
-                    builder
-                        .configure(|s| s.with_retry(retry_policy()))
-                        .build()?,
-                )
+                Box::new(builder.configure(configure).build()?)
             };
-            let url = sandbox.base_url();
-            connection._workiva = Some(sandbox);
-            url
+            (directory, sandbox.base_url(), Some(sandbox), None)
         }
         Vendor::Workfront => {
             let sandbox = WorkfrontSandbox::builder()
@@ -416,21 +400,21 @@ async fn connect_sandbox(vendor: Vendor) -> Result<Connection, Failure> {
                 .start()
                 .await?;
             let builder = sandbox.client_builder().connection_name(name);
-            connection.directory = Box::new(
-                builder
-                    .configure(|s| s.with_retry(retry_policy()))
-                    .build()?,
-            );
-            let url = sandbox.base_url();
-            connection._workfront = Some(sandbox);
-            url
+            let directory = Box::new(builder.configure(configure).build()?);
+            (directory, sandbox.base_url(), None, Some(sandbox))
         }
     };
-    seed_demo_people(vendor, connection.directory.as_ref()).await?;
+    seed_demo_people(vendor, directory.as_ref()).await?;
     note(&format!(
         "{name}: using the embedded {name} sandbox at {base_url} (simulated data)"
     ));
-    Ok(connection)
+    Ok(Connection {
+        name: name.to_owned(),
+        directory,
+        sandbox: true,
+        _workiva: workiva,
+        _workfront: workfront,
+    })
 }
 
 /// A few people whose state differs between the sandboxes, so the access

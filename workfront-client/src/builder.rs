@@ -10,7 +10,7 @@ use identity_core::backend::classify::ErrorClassifier;
 use identity_core::backend::http::{HttpClient, TransportConfig};
 use identity_core::backend::url::parse_base_url;
 use identity_core::connections::{
-    Connection, Connections, Kind, SecretRef, Settings, WorkfrontLogin, in_connection,
+    Connection, Kind, SecretRef, Settings, WorkfrontLogin, in_connection,
 };
 use identity_core::{Error, Result};
 use secrecy::SecretString;
@@ -126,15 +126,14 @@ impl WorkfrontClientBuilder {
     /// `WORKFRONT_IMS_CLIENT_ID` + `WORKFRONT_IMS_CLIENT_SECRET` with optional
     /// `WORKFRONT_IMS_URL`) and `WORKFRONT_DEFAULT_ACCESS_LEVEL`.
     pub fn from_env(self) -> Result<Self> {
-        let env = Connections::from_env()?;
-        let connection = env.get(Kind::Workfront.as_str()).ok_or_else(|| {
+        let connection = Connection::from_env(Kind::Workfront)?.ok_or_else(|| {
             Error::config(
                 "Workfront is not configured: set WORKFRONT_BASE_URL and WORKFRONT_USERNAME + \
                  WORKFRONT_PASSWORD, WORKFRONT_API_KEY, or WORKFRONT_IMS_CLIENT_ID + \
                  WORKFRONT_IMS_CLIENT_SECRET",
             )
         })?;
-        self.connection(connection)
+        self.connection(&connection)
     }
 
     /// Configures this builder from a named connection of kind `workfront`

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use identity_core::backend::http::{HttpClient, TransportConfig};
 use identity_core::backend::url::parse_base_url;
-use identity_core::connections::{Connection, Connections, Kind, Settings, in_connection};
+use identity_core::connections::{Connection, Kind, Settings, in_connection};
 use identity_core::{ClientSettings, Error, Result, TokenSource};
 
 use crate::auth::Grant;
@@ -111,15 +111,14 @@ impl WorkivaClientBuilder {
 
     /// Reads `WORKIVA_BASE_URL` (optional), `WORKIVA_CLIENT_ID` and
     /// `WORKIVA_CLIENT_SECRET` into this builder: the `workiva` connection
-    /// of [`Connections::from_env`](identity_core::connections::Connections::from_env).
+    /// of [`Connection::from_env`](identity_core::connections::Connection::from_env).
     pub fn from_env(self) -> Result<Self> {
-        let env = Connections::from_env()?;
-        let connection = env.get(Kind::Workiva.as_str()).ok_or_else(|| {
+        let connection = Connection::from_env(Kind::Workiva)?.ok_or_else(|| {
             Error::config(
                 "Workiva credentials are missing: set WORKIVA_CLIENT_ID and WORKIVA_CLIENT_SECRET",
             )
         })?;
-        self.connection(connection)
+        self.connection(&connection)
     }
 
     /// Configures this builder from a named connection of kind `workiva`

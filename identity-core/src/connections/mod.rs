@@ -216,6 +216,35 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// The default connection of one kind from the environment (`None`
+    /// when its variables are not set); a partly configured one is an
+    /// error. Other kinds' variables are not read, so a client's `from_env`
+    /// never fails over another vendor's configuration.
+    pub fn from_env(kind: Kind) -> Result<Option<Connection>> {
+        Self::from_vars(kind, &crate::env::non_empty_var)
+    }
+
+    /// [`from_env`](Self::from_env) over any variable lookup (for tests).
+    pub fn from_vars(
+        kind: Kind,
+        var: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Connection>> {
+        let part = match kind {
+            Kind::Workiva => workiva_from_vars(var)?,
+            Kind::WorkivaScim => scim_from_vars(var)?,
+            Kind::Workfront => workfront_from_vars(var)?,
+        };
+        Ok(part.map(|(kind, base_url, settings)| Connection {
+            name: kind.as_str().to_owned(),
+            base_url,
+            settings,
+            ca_file: var(CA_FILE_VAR).map(PathBuf::from),
+            concurrency: None,
+            requests_per_second: None,
+            origin: Origin::Environment,
+        }))
+    }
+
     /// `settings` with this connection's rate limit (a burst of one
     /// second's worth) and root certificates, where it sets them.
     pub fn apply_settings(&self, mut settings: crate::ClientSettings) -> crate::ClientSettings {
@@ -327,22 +356,10 @@ impl Connections {
     /// [`from_env`](Self::from_env) over any variable lookup (for tests).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let mut connections = Self::default();
-        let ca_file = var(CA_FILE_VAR).map(PathBuf::from);
-        let parts = [
-            workiva_from_vars(&var)?,
-            scim_from_vars(&var)?,
-            workfront_from_vars(&var)?,
-        ];
-        for (kind, base_url, settings) in parts.into_iter().flatten() {
-            connections.add(Connection {
-                name: kind.as_str().to_owned(),
-                base_url,
-                settings,
-                ca_file: ca_file.clone(),
-                concurrency: None,
-                requests_per_second: None,
-                origin: Origin::Environment,
-            })?;
+        for kind in Kind::ALL {
+            if let Some(connection) = Connection::from_vars(kind, &var)? {
+                connections.add(connection)?;
+            }
         }
         Ok(connections)
     }

@@ -235,3 +235,21 @@ fn a_connections_ca_file_and_rate_limit_reach_the_client_settings() {
         .apply_settings(crate::ClientSettings::default());
     assert!(limited.limiter.is_some());
 }
+
+#[test]
+fn one_kinds_environment_ignores_another_kinds_partial_configuration() {
+    let vars: HashMap<&str, &str> = [
+        ("WORKIVA_CLIENT_ID", "id"),
+        ("WORKIVA_CLIENT_SECRET", "s"),
+        ("WORKFRONT_USERNAME", "left-over"),
+    ]
+    .into();
+    let var = |k: &str| vars.get(k).map(|v| (*v).to_owned());
+    let workiva = Connection::from_vars(Kind::Workiva, &var).unwrap().unwrap();
+    assert_eq!(workiva.name, "workiva");
+    assert!(Connection::from_vars(Kind::Workfront, &var).is_err());
+    assert!(
+        Connections::from_vars(var).is_err(),
+        "the whole set still refuses it"
+    );
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use identity_core::backend::http::{Auth, AuthScheme, HttpClient, TransportConfig};
 use identity_core::backend::token::TokenCache;
 use identity_core::backend::url::parse_base_url;
-use identity_core::connections::{Connection, Connections, Kind, Settings, in_connection};
+use identity_core::connections::{Connection, Kind, Settings, in_connection};
 use identity_core::{ClientSettings, Error, Result, StaticToken, TokenSource};
 use secrecy::SecretString;
 use tokio::sync::OnceCell;
@@ -73,13 +73,11 @@ impl ScimClientBuilder {
 
     /// Reads `WORKIVA_SCIM_URL` (default `{WORKIVA_BASE_URL}/scim/v2`) and
     /// `WORKIVA_SCIM_TOKEN`: the `workiva-scim` connection of
-    /// [`Connections::from_env`].
+    /// [`Connection::from_env`].
     pub fn from_env(mut self) -> Result<Self> {
-        let env = Connections::from_env()?;
-        let connection = env
-            .get(Kind::WorkivaScim.as_str())
+        let connection = Connection::from_env(Kind::WorkivaScim)?
             .ok_or_else(|| Error::config("the SCIM token is missing: set WORKIVA_SCIM_TOKEN"))?;
-        self = self.connection(connection)?;
+        self = self.connection(&connection)?;
         if self.base_url.is_none() {
             self.base_url = Some(crate::env::scim_base_url());
         }
